@@ -1,0 +1,37 @@
+"""Reads of shared state."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from torget.core.models import WorkerHeartbeat
+
+
+def database_check() -> tuple[bool, str]:
+    """Run a trivial query; return (ok, detail)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # noqa: BLE001 — any failure means "not healthy", with its text
+        return False, exc.__class__.__name__
+    return True, connection.vendor
+
+
+def worker_latest_beat() -> datetime.datetime | None:
+    """When any worker last beat, or None if none ever did."""
+    row = WorkerHeartbeat.objects.order_by("-beat_at").values_list("beat_at", flat=True).first()
+    return row
+
+
+def worker_is_alive(*, now: datetime.datetime | None = None) -> bool:
+    """True if a worker beat within the last three heartbeat intervals."""
+    beat = worker_latest_beat()
+    if beat is None:
+        return False
+    limit = datetime.timedelta(seconds=3 * settings.WORKER_HEARTBEAT_SECONDS)
+    return (now or timezone.now()) - beat <= limit

@@ -1,0 +1,42 @@
+"""Build the demo municipality, Eksempel kommune. Safe to run again: nothing is duplicated."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from torget.demo import data
+
+
+class Command(BaseCommand):
+    help = "Create Eksempel kommune with units, staff in every role and residents (idempotent)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--residents",
+            type=int,
+            default=0,
+            help="Extra generated residents, for benchmarks (deterministic: resident-N@...).",
+        )
+        parser.add_argument("--quiet", action="store_true", help="Do not print the log-ins.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        with transaction.atomic():
+            municipality, created = data.municipality_ensure()
+            people = data.people_ensure(municipality)
+        added = data.residents_ensure_bulk(options["residents"]) if options["residents"] else 0
+        if options["quiet"]:
+            return
+        verb = "Created" if created else "Found"
+        self.stdout.write(f"{verb} {municipality.name} ({municipality.number}).")
+        if added:
+            self.stdout.write(f"Added {added} generated residents.")
+        self.stdout.write("Demo log-ins (password for all: %s):" % data.DEMO_PASSWORD)
+        for person in people:
+            self.stdout.write(f"  {person.email:42} {person.description}")
+        self.stdout.write(
+            "Staff log in with two-factor: the authenticator secret is "
+            f"{data.DEMO_TOTP_SECRET}; `python manage.py totp_code` prints the current code."
+        )

@@ -1,0 +1,64 @@
+"""Reads of municipalities and units, always scoped to one municipality."""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from torget.organisation.models import Hostname, Membership, Municipality, OpeningHours, Unit
+
+
+HOST_CACHE_SECONDS = 60
+
+
+def municipality_get_by_host(host: str) -> Municipality | None:
+    """The municipality served under `host` (port stripped, any case), or None.
+
+    Cached for a minute: every request asks, and host names change rarely.
+    """
+    name = (host.rsplit(":", 1)[0] if not host.endswith("]") else host).lower()
+    key = f"torget:host:{name}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached or None
+    hostname = Hostname.objects.select_related("municipality").filter(name=name).first()
+    municipality = hostname.municipality if hostname else None
+    cache.set(key, municipality or False, HOST_CACHE_SECONDS)
+    return municipality
+
+
+def unit_list(*, municipality: Municipality) -> QuerySet[Unit]:
+    """All units of `municipality`, root first, in tree order."""
+    return Unit.objects.filter(municipality=municipality).order_by("path")
+
+
+def unit_get_root(*, municipality: Municipality) -> Unit:
+    """The unit that stands for the municipality as a whole."""
+    return Unit.objects.get(municipality=municipality, parent__isnull=True)
+
+
+def unit_get(*, municipality: Municipality, slug: str) -> Unit:
+    """The unit of `municipality` with `slug`, with its opening hours and sub-units.
+
+    Raises Http404 for a slug that does not exist in this municipality, also when another
+    municipality has a unit with that slug.
+    """
+    try:
+        return (
+            Unit.objects.select_related("parent")
+            .prefetch_related(
+                Prefetch("opening_hours", queryset=OpeningHours.objects.order_by("weekday", "opens")),
+                Prefetch("children", queryset=Unit.objects.order_by("name")),
+            )
+            .get(municipality=municipality, slug=slug)
+        )
+    except Unit.DoesNotExist as exc:
+        raise Http404(slug) from exc
+
+
+def membership_list_for_user(*, user_id: int, municipality: Municipality) -> QuerySet[Membership]:
+    """The roles a person holds in `municipality`'s units."""
+    return Membership.objects.filter(
+        user_id=user_id, unit__municipality=municipality
+    ).select_related("unit")
