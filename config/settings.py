@@ -15,6 +15,7 @@ TORGET_HTTPS              yes/no. Served over HTTPS behind a proxy that sets X-F
                           secure cookies, HSTS and redirect to HTTPS. Default no. The production
                           profile is TORGET_HTTPS=yes with TORGET_DEBUG=no.
 TORGET_HSTS_SECONDS       HSTS max-age when TORGET_HTTPS is on. Default 31536000 (one year).
+TORGET_HSTS_PRELOAD       yes/no: allow the host on browsers' HSTS preload list. Default yes.
 TORGET_EMAIL_HOST         SMTP server for outgoing e-mail. Default: none, e-mail is written to
                           the log (console) instead.
 TORGET_EMAIL_PORT         SMTP port. Default 25.
@@ -239,7 +240,7 @@ if HTTPS:
     LANGUAGE_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = False
+    SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", True)
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

@@ -18,3 +18,5 @@ handler400 = "torget.core.views.bad_request"
 handler403 = "torget.core.views.permission_denied"
 handler404 = "torget.core.views.page_not_found"
 handler500 = "torget.core.views.server_error"
+# django-allauth answers rate-limited requests with this view.
+handler429 = "torget.core.views.too_many_requests"

@@ -43,6 +43,8 @@ class StaffTwoFactorMiddleware:
         return (
             reverse("mfa_index"),
             reverse("account_logout"),
+            # allauth asks for the password again before an authenticator may be added.
+            reverse("account_reauthenticate"),
             "/static/",
             "/healthz",
             "/sprak/",

@@ -78,6 +78,9 @@ class AnonymousCacheFetchMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if _cacheable_request(request):
+            # Django's cache key ends in the request's language; it must be the one this request
+            # will be shown in, not whatever the thread had active from the previous request.
+            request.LANGUAGE_CODE = language_for_request(request)  # type: ignore[attr-defined]
             key = get_cache_key(request, method="GET")
             if key is not None:
                 response = cache.get(key)

@@ -108,6 +108,15 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     )
 
 
+def too_many_requests(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return error_page(
+        request,
+        status=429,
+        title=_("Too many attempts"),
+        message=_("You have tried many times in a short while. Wait a minute and try again."),
+    )
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """The 500 page. Renders without the database, which may be what failed."""
     translation.activate(language_for_request(request))
