@@ -32,8 +32,8 @@ run: install messages
 test: install messages browser-deps lint typecheck unit
 
 lint: $(STAMP)
-	$(BIN)/ruff check config torget tests bench
-	$(BIN)/ruff format --check config torget tests bench
+	$(BIN)/ruff check config torget tests bench conftest.py
+	$(BIN)/ruff format --check config torget tests bench conftest.py
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 typecheck: $(STAMP)

@@ -30,20 +30,34 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def municipality_make(
-    *, number: str = "9998", name: str = "Testvik kommune", malform: str = "nb",
+    *,
+    number: str = "9998",
+    name: str = "Testvik kommune",
+    malform: str = "nb",
     hostnames: tuple[str, ...] = ("testserver", "localhost", "127.0.0.1"),
 ) -> Municipality:
     """A municipality with its root unit, served under `hostnames`."""
     return org.municipality_create(number=number, name=name, malform=malform, hostnames=hostnames)
 
 
-def unit_make(municipality: Municipality, *, slug: str, name: str | None = None,
-              kind: str = "library", parent: Unit | None = None) -> Unit:
+def unit_make(
+    municipality: Municipality,
+    *,
+    slug: str,
+    name: str | None = None,
+    kind: str = "library",
+    parent: Unit | None = None,
+) -> Unit:
     """A unit below `parent` (default: the municipality's root), open weekdays 09–17."""
     parent = parent or Unit.objects.get(municipality=municipality, parent__isnull=True)
     unit = org.unit_create(
-        municipality=municipality, parent=parent, kind=kind, name=name or slug.title(), slug=slug,
-        phone="22 11 22 33", email=f"{slug}@example.no",
+        municipality=municipality,
+        parent=parent,
+        kind=kind,
+        name=name or slug.title(),
+        slug=slug,
+        phone="22 11 22 33",
+        email=f"{slug}@example.no",
     )
     org.unit_set_opening_hours(
         unit=unit, intervals=[(d, datetime.time(9), datetime.time(17)) for d in range(5)]

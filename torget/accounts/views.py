@@ -15,7 +15,8 @@ from torget.organisation.selectors import membership_list_for_user
 def my_page(request: HttpRequest) -> HttpResponse:
     """Min side: the person's account and, for staff, their roles in this municipality."""
     memberships = membership_list_for_user(
-        user_id=request.user.pk, municipality=request.municipality  # type: ignore[attr-defined]
+        user_id=request.user.pk,
+        municipality=request.municipality,  # type: ignore[attr-defined]
     )
     return render(request, "accounts/my_page.html", {"memberships": memberships})
 

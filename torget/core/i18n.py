@@ -3,6 +3,10 @@
 Django's `compilemessages` needs GNU gettext, which a fresh machine may lack; Babel is a pip
 package, so `make run` and `make test` compile with it instead.
 
+Beside each django.po may stand an `allauth.po`: our translations of django-allauth's strings
+(it ships no Nynorsk). It is merged into the same django.mo, which Django reads before the
+catalogues of installed apps. Its entries yield to django.po's where both have one.
+
     python -m torget.core.i18n compile
     python -m torget.core.i18n check     # exit 1 if any message lacks a translation
 """
@@ -41,11 +45,21 @@ def untranslated(catalog: Catalog) -> list[str]:
     return missing
 
 
+def merged(path: Path) -> Catalog:
+    """The catalogue at `path` with the translated entries of its sibling allauth.po added."""
+    catalog = read(path)
+    extra = path.with_name("allauth.po")
+    if extra.exists():
+        for message in read(extra):
+            if message.id and not message.fuzzy and message.string and message.id not in catalog:
+                catalog[message.id] = message
+    return catalog
+
+
 def compile_all() -> None:
     for path in catalogues():
-        catalog = read(path)
         with path.with_suffix(".mo").open("wb") as handle:
-            write_mo(handle, catalog, use_fuzzy=False)
+            write_mo(handle, merged(path), use_fuzzy=False)
 
 
 def main(argv: list[str]) -> int:
@@ -55,7 +69,7 @@ def main(argv: list[str]) -> int:
         return 0
     if command == "check":
         failed = False
-        for path in catalogues():
+        for path in catalogues() + sorted(LOCALE.glob("*/LC_MESSAGES/allauth.po")):
             for msgid in untranslated(read(path)):
                 failed = True
                 print(f"{path.parent.parent.name}: untranslated: {msgid!r}")

@@ -58,7 +58,7 @@ def language_set(request: HttpRequest, code: str) -> HttpResponse:
         settings.LANGUAGE_COOKIE_NAME,
         code,
         max_age=settings.LANGUAGE_COOKIE_AGE,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        samesite="Lax",
         secure=getattr(settings, "LANGUAGE_COOKIE_SECURE", False),
         httponly=True,
     )

@@ -29,37 +29,105 @@ WEEKDAYS_8_TO_16 = [(d, T(8), T(16)) for d in range(5)]
 
 # slug, parent slug, kind, name, description, phone, e-mail, hours
 UNITS = [
-    ("servicetorget", "kommunen", "service_centre", "Servicetorget",
-     "Første stopp for spørsmål til kommunen: vi hjelper deg videre eller svarer selv.",
-     "22 00 00 00", "postmottak@eksempel.kommune.no", WEEKDAYS_8_TO_16),
-    ("biblioteket", "kommunen", "library", "Eksempel bibliotek",
-     "Bøker, lydbøker, arrangementer og et sted å være – for alle aldre.",
-     "22 00 00 10", "bibliotek@eksempel.kommune.no",
-     [(d, T(10), T(19)) for d in range(4)] + [(4, T(10), T(16)), (5, T(11), T(15))]),
-    ("skole", "kommunen", "school", "Skole og oppvekst",
-     "Grunnskolene i kommunen, skolefritidsordningen og skoleskyss.",
-     "22 00 00 20", "oppvekst@eksempel.kommune.no", WEEKDAYS_8_TO_16),
-    ("sentrum-skole", "skole", "school", "Sentrum skole",
-     "Barneskole for 1.–7. trinn midt i sentrum.",
-     "22 00 00 21", "sentrum.skole@eksempel.kommune.no", WEEKDAYS_8_TO_16),
-    ("kultur", "kommunen", "culture", "Kultur og fritid",
-     "Kulturskolen, kulturhuset, idrettsanlegg og tilskudd til frivilligheten.",
-     "22 00 00 30", "kultur@eksempel.kommune.no", WEEKDAYS_9_TO_15),
-    ("naeringsutvikling", "kommunen", "business", "Næringsutvikling",
-     "Veiledning for deg som vil starte eller utvikle en bedrift i kommunen.",
-     "22 00 00 40", "naering@eksempel.kommune.no", WEEKDAYS_9_TO_15),
-    ("veisystemet-i-sentrum", "kommunen", "planning", "Omlegging av veisystemet i sentrum",
-     "Planprosjekt: ny trafikkløsning for sentrum, med gang- og sykkelvei og færre biler i "
-     "Storgata.", "22 00 00 50", "plan@eksempel.kommune.no", WEEKDAYS_9_TO_15),
-    ("gamle-industriomradet", "kommunen", "planning", "Gamle industriområdet blir boliger",
-     "Planprosjekt: det gamle industriområdet ved elva skal bli boliger, park og skole.",
-     "22 00 00 51", "plan@eksempel.kommune.no", WEEKDAYS_9_TO_15),
+    (
+        "servicetorget",
+        "kommunen",
+        "service_centre",
+        "Servicetorget",
+        "Første stopp for spørsmål til kommunen: vi hjelper deg videre eller svarer selv.",
+        "22 00 00 00",
+        "postmottak@eksempel.kommune.no",
+        WEEKDAYS_8_TO_16,
+    ),
+    (
+        "biblioteket",
+        "kommunen",
+        "library",
+        "Eksempel bibliotek",
+        "Bøker, lydbøker, arrangementer og et sted å være – for alle aldre.",
+        "22 00 00 10",
+        "bibliotek@eksempel.kommune.no",
+        [(d, T(10), T(19)) for d in range(4)] + [(4, T(10), T(16)), (5, T(11), T(15))],
+    ),
+    (
+        "skole",
+        "kommunen",
+        "school",
+        "Skole og oppvekst",
+        "Grunnskolene i kommunen, skolefritidsordningen og skoleskyss.",
+        "22 00 00 20",
+        "oppvekst@eksempel.kommune.no",
+        WEEKDAYS_8_TO_16,
+    ),
+    (
+        "sentrum-skole",
+        "skole",
+        "school",
+        "Sentrum skole",
+        "Barneskole for 1.–7. trinn midt i sentrum.",
+        "22 00 00 21",
+        "sentrum.skole@eksempel.kommune.no",
+        WEEKDAYS_8_TO_16,
+    ),
+    (
+        "kultur",
+        "kommunen",
+        "culture",
+        "Kultur og fritid",
+        "Kulturskolen, kulturhuset, idrettsanlegg og tilskudd til frivilligheten.",
+        "22 00 00 30",
+        "kultur@eksempel.kommune.no",
+        WEEKDAYS_9_TO_15,
+    ),
+    (
+        "naeringsutvikling",
+        "kommunen",
+        "business",
+        "Næringsutvikling",
+        "Veiledning for deg som vil starte eller utvikle en bedrift i kommunen.",
+        "22 00 00 40",
+        "naering@eksempel.kommune.no",
+        WEEKDAYS_9_TO_15,
+    ),
+    (
+        "veisystemet-i-sentrum",
+        "kommunen",
+        "planning",
+        "Omlegging av veisystemet i sentrum",
+        "Planprosjekt: ny trafikkløsning for sentrum, med gang- og sykkelvei og færre biler i "
+        "Storgata.",
+        "22 00 00 50",
+        "plan@eksempel.kommune.no",
+        WEEKDAYS_9_TO_15,
+    ),
+    (
+        "gamle-industriomradet",
+        "kommunen",
+        "planning",
+        "Gamle industriområdet blir boliger",
+        "Planprosjekt: det gamle industriområdet ved elva skal bli boliger, park og skole.",
+        "22 00 00 51",
+        "plan@eksempel.kommune.no",
+        WEEKDAYS_9_TO_15,
+    ),
 ]
 
 # e-mail local part, name, unit slug, role, what to print
 STAFF = [
-    ("kommunikasjon", "Kari Nordmann", "kommunen", Role.COMMUNICATOR, "communicator, whole municipality"),
-    ("servicetorg", "Ola Hansen", "servicetorget", Role.COMMUNICATOR, "communicator, service centre"),
+    (
+        "kommunikasjon",
+        "Kari Nordmann",
+        "kommunen",
+        Role.COMMUNICATOR,
+        "communicator, whole municipality",
+    ),
+    (
+        "servicetorg",
+        "Ola Hansen",
+        "servicetorget",
+        Role.COMMUNICATOR,
+        "communicator, service centre",
+    ),
     ("saksbehandler", "Ingrid Berg", "skole", Role.CASE_OFFICER, "case officer, school"),
     ("moderator", "Per Johansen", "kommunen", Role.MODERATOR, "moderator, whole municipality"),
     ("bibliotekleder", "Sigrid Larsen", "biblioteket", Role.UNIT_ADMIN, "unit admin, library"),
@@ -101,8 +169,14 @@ def municipality_ensure() -> tuple[Municipality, bool]:
         if slug in by_slug:
             continue
         unit = org.unit_create(
-            municipality=municipality, parent=by_slug[parent], kind=kind, name=name, slug=slug,
-            description=description, phone=phone, email=email,
+            municipality=municipality,
+            parent=by_slug[parent],
+            kind=kind,
+            name=name,
+            slug=slug,
+            description=description,
+            phone=phone,
+            email=email,
         )
         org.unit_set_opening_hours(unit=unit, intervals=hours)
         by_slug[slug] = unit
@@ -139,7 +213,9 @@ def residents_ensure_bulk(count: int, batch: int = 5000) -> int:
     password = make_password(DEMO_PASSWORD)  # hashed once: Argon2 per row would take hours
     added = 0
     for start in range(1, count + 1, batch):
-        emails = [f"resident-{i}@{RESIDENT_DOMAIN}" for i in range(start, min(start + batch, count + 1))]
+        emails = [
+            f"resident-{i}@{RESIDENT_DOMAIN}" for i in range(start, min(start + batch, count + 1))
+        ]
         existing = set(User.objects.filter(email__in=emails).values_list("email", flat=True))
         new = [
             User(email=e, name=f"Innbygger {e.split('@')[0].split('-')[1]}", password=password)

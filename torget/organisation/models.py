@@ -139,9 +139,9 @@ class OpeningHours(models.Model):
 
     @property
     def duration(self) -> datetime.timedelta:
-        return datetime.datetime.combine(datetime.date.min, self.closes) - datetime.datetime.combine(
-            datetime.date.min, self.opens
-        )
+        return datetime.datetime.combine(
+            datetime.date.min, self.closes
+        ) - datetime.datetime.combine(datetime.date.min, self.opens)
 
 
 class Role(models.TextChoices):
@@ -154,9 +154,7 @@ class Role(models.TextChoices):
     POLITICIAN = "politician", _("Politician")
 
 
-STAFF_ROLES = frozenset(
-    {Role.COMMUNICATOR, Role.CASE_OFFICER, Role.MODERATOR, Role.UNIT_ADMIN}
-)
+STAFF_ROLES = frozenset({Role.COMMUNICATOR, Role.CASE_OFFICER, Role.MODERATOR, Role.UNIT_ADMIN})
 
 
 class Membership(models.Model):

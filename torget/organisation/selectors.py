@@ -8,7 +8,6 @@ from django.http import Http404
 
 from torget.organisation.models import Hostname, Membership, Municipality, OpeningHours, Unit
 
-
 HOST_CACHE_SECONDS = 60
 
 
@@ -48,7 +47,9 @@ def unit_get(*, municipality: Municipality, slug: str) -> Unit:
         return (
             Unit.objects.select_related("parent")
             .prefetch_related(
-                Prefetch("opening_hours", queryset=OpeningHours.objects.order_by("weekday", "opens")),
+                Prefetch(
+                    "opening_hours", queryset=OpeningHours.objects.order_by("weekday", "opens")
+                ),
                 Prefetch("children", queryset=Unit.objects.order_by("name")),
             )
             .get(municipality=municipality, slug=slug)
@@ -57,8 +58,12 @@ def unit_get(*, municipality: Municipality, slug: str) -> Unit:
         raise Http404(slug) from exc
 
 
-def membership_list_for_user(*, user_id: int, municipality: Municipality) -> QuerySet[Membership]:
-    """The roles a person holds in `municipality`'s units."""
+def membership_list_for_user(
+    *, user_id: int | None, municipality: Municipality
+) -> QuerySet[Membership]:
+    """The roles a person holds in `municipality`'s units (none for an anonymous visitor)."""
+    if user_id is None:
+        return Membership.objects.none()
     return Membership.objects.filter(
         user_id=user_id, unit__municipality=municipality
     ).select_related("unit")

@@ -30,7 +30,9 @@ def municipality_create(
     Hostname.objects.bulk_create(
         [Hostname(municipality=municipality, name=h.lower()) for h in hostnames]
     )
-    unit_create(municipality=municipality, parent=None, kind="municipality", name=name, slug="kommunen")
+    unit_create(
+        municipality=municipality, parent=None, kind="municipality", name=name, slug="kommunen"
+    )
     return municipality
 
 

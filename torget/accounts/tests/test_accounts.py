@@ -83,7 +83,9 @@ def test_login_attempts_per_address_are_limited_with_429(
     settings.ACCOUNT_RATE_LIMITS = {"login": "3/m/ip"}  # type: ignore[attr-defined]
     statuses = [
         client.post(
-            "/konto/login/", {"login": f"x{i}@example.no", "password": "x"}, HTTP_ACCEPT_LANGUAGE="en"
+            "/konto/login/",
+            {"login": f"x{i}@example.no", "password": "x"},
+            HTTP_ACCEPT_LANGUAGE="en",
         )
         for i in range(4)
     ]

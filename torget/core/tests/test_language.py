@@ -28,7 +28,9 @@ def test_accept_language_is_honoured(
     assert "Accept-Language" in response["Vary"]
 
 
-def test_nynorsk_municipality_defaults_to_nynorsk(client: Client, municipality: Municipality) -> None:
+def test_nynorsk_municipality_defaults_to_nynorsk(
+    client: Client, municipality: Municipality
+) -> None:
     municipality.malform = "nn"
     municipality.save()
     response = client.get("/")
@@ -36,7 +38,9 @@ def test_nynorsk_municipality_defaults_to_nynorsk(client: Client, municipality: 
     assert "Hopp til hovudinnhaldet" in response.text
 
 
-def test_language_switch_sets_cookie_and_returns(client: Client, municipality: Municipality) -> None:
+def test_language_switch_sets_cookie_and_returns(
+    client: Client, municipality: Municipality
+) -> None:
     response = client.get("/sprak/nn/?next=/enheter/kommunen/")
     assert response.status_code == 302
     assert response["Location"] == "/enheter/kommunen/"

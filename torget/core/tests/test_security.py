@@ -94,6 +94,10 @@ def test_production_profile_sets_hsts_and_secure_cookies(tmp_path: Path) -> None
         "print(s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.DEBUG)"
     )
     result = _manage(
-        "shell", "--no-imports", "-c", code, env={"TORGET_HTTPS": "yes", "TORGET_VAR_DIR": str(tmp_path)}
+        "shell",
+        "--no-imports",
+        "-c",
+        code,
+        env={"TORGET_HTTPS": "yes", "TORGET_VAR_DIR": str(tmp_path)},
     )
     assert result.stdout.split() == ["31536000", "True", "True", "False"], result.stderr

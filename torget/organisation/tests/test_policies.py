@@ -26,7 +26,9 @@ def test_root_moderator_moderates_every_unit_but_does_not_answer(
     assert not policies.can_answer_for_unit(moderator, school)
 
 
-def test_politician_is_not_staff(municipality: Municipality, library: Unit, politician: User) -> None:
+def test_politician_is_not_staff(
+    municipality: Municipality, library: Unit, politician: User
+) -> None:
     assert not policies.is_staff_in(politician, municipality)
     assert not policies.can_answer_for_unit(politician, library)
 

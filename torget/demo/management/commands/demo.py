@@ -33,7 +33,7 @@ class Command(BaseCommand):
         self.stdout.write(f"{verb} {municipality.name} ({municipality.number}).")
         if added:
             self.stdout.write(f"Added {added} generated residents.")
-        self.stdout.write("Demo log-ins (password for all: %s):" % data.DEMO_PASSWORD)
+        self.stdout.write(f"Demo log-ins (password for all: {data.DEMO_PASSWORD}):")
         for person in people:
             self.stdout.write(f"  {person.email:42} {person.description}")
         self.stdout.write(
