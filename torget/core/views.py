@@ -9,7 +9,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.template import loader
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from torget.core.middleware import language_for_request
@@ -66,10 +67,19 @@ def language_set(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def error_page(
-    request: HttpRequest, *, status: int, title: str, message: str, **context: Any
+    request: HttpRequest,
+    *,
+    status: int,
+    title: str | Promise,
+    message: str | Promise,
+    **context: Any,
 ) -> HttpResponse:
-    """Render an error in the shell every page uses, in the visitor's language."""
-    if translation.get_language() is None or not hasattr(request, "LANGUAGE_CODE"):
+    """Render an error in the shell every page uses, in the visitor's language.
+
+    `title` and `message` are lazy translations: an error may come before the language
+    middleware has run (an unknown host), so the language is settled here first.
+    """
+    if not hasattr(request, "LANGUAGE_CODE"):
         translation.activate(language_for_request(request))
     template = loader.get_template("error.html")
     body = template.render(
