@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import email
+import email.message
+import email.policy
+import socket
+import threading
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 from django.core.cache import cache
 
@@ -88,3 +96,70 @@ def politician(root_unit: Unit) -> User:
 def admin(library: Unit) -> User:
     """Unit administrator of the library."""
     return _staff(library, Role.UNIT_ADMIN, "admin@example.no")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class _Collector:
+    """An aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+        self.arrived = threading.Condition()
+
+    async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self.arrived:
+            self.messages.append(parsed)  # type: ignore[arg-type]
+            self.arrived.notify_all()
+        return "250 OK"
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[email.message.EmailMessage]:
+        """Block until `count` messages have arrived (a condition, not a sleep)."""
+        with self.arrived:
+            self.arrived.wait_for(lambda: len(self.messages) >= count, timeout=timeout)
+        assert len(self.messages) >= count, f"{len(self.messages)} of {count} e-mails arrived"
+        return list(self.messages)
+
+
+@pytest.fixture
+def smtp_server(settings: Any) -> Iterator[_Collector]:
+    """A real SMTP server on 127.0.0.1; Django's e-mail goes to it for the test."""
+    from aiosmtpd.controller import Controller
+
+    collector = _Collector()
+    port = free_port()
+    controller = Controller(collector, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = False
+    try:
+        yield collector
+    finally:
+        controller.stop()
+
+
+def run_tasks() -> int:
+    """Run every queued background task once, as the worker would; return how many ran."""
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+
+    before = DBTaskResult.objects.ready().count()
+    Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test",
+        excluded_queue_names=[],
+    ).run()
+    return before

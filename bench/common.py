@@ -231,6 +231,10 @@ class TorgetServer:
             **self.extra_env,
         }
 
+    def command(self) -> list[str]:
+        """How the server is started: as `make run` does. An experiment may override it."""
+        return [sys.executable, "-m", "torget.core.serve", "--port", str(self.port)]
+
     def manage(self, *args: str) -> None:
         subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env(), check=True)
 
@@ -244,7 +248,7 @@ class TorgetServer:
             self.log_path = self.var_dir / "server.log"
             with self.log_path.open("wb") as log:
                 self.process = subprocess.Popen(
-                    [sys.executable, "-m", "torget.core.serve", "--port", str(self.port)],
+                    self.command(),
                     cwd=ROOT,
                     env=self.env(),
                     stdout=log,

@@ -14,6 +14,8 @@ TORGET_ALLOWED_HOSTS      Comma-separated host names Django accepts. Default `*`
 TORGET_HTTPS              yes/no. Served over HTTPS behind a proxy that sets X-Forwarded-Proto:
                           secure cookies, HSTS and redirect to HTTPS. Default no. The production
                           profile is TORGET_HTTPS=yes with TORGET_DEBUG=no.
+TORGET_SITE_PORT          Port in links sent by e-mail (e.g. 8000 under `make run`). Default:
+                          none, the scheme's own port.
 TORGET_HSTS_SECONDS       HSTS max-age when TORGET_HTTPS is on. Default 31536000 (one year).
 TORGET_HSTS_PRELOAD       yes/no: allow the host on browsers' HSTS preload list. Default yes.
 TORGET_EMAIL_HOST         SMTP server for outgoing e-mail. Default: none, e-mail is written to
@@ -64,6 +66,7 @@ INSTALLED_APPS = [
     "torget.core",
     "torget.organisation",
     "torget.accounts",
+    "torget.conversations",
     "torget.demo",
 ]
 
@@ -224,6 +227,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- security -------------------------------------------------------------------------------
 HTTPS = env_bool("HTTPS", False)
+SITE_PORT = env_str("SITE_PORT", "")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

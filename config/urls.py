@@ -11,6 +11,7 @@ urlpatterns = [
     path("konto/", include("allauth.urls")),
     path("drift/admin/", admin.site.urls),
     path("", include("torget.accounts.urls")),
+    path("", include("torget.conversations.urls")),
     path("", include("torget.organisation.urls")),
 ]
 

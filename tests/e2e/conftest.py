@@ -19,6 +19,7 @@ How the pieces fit:
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import socket
@@ -37,7 +38,7 @@ from axe_playwright_python.base import AXE_SCRIPT
 from django.core.handlers.asgi import ASGIHandler
 from django.core.management import call_command
 from django.test import override_settings
-from playwright.sync_api import Browser, Error, Page, Route, sync_playwright
+from playwright.sync_api import Browser, Error, Page, sync_playwright
 from pytest_django.fixtures import Settings
 
 from torget.organisation.models import Municipality
@@ -62,9 +63,10 @@ DEFAULT_TIMEOUT_MS = 10_000
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 AXE_BLOCKING_IMPACTS = frozenset({"serious", "critical"})
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
-AXE_RUN = """async (options) => {
+AXE_MARK = "data-torget-axe-checked"
+AXE_RUN = """async ([options, mark]) => {
   const results = await window.axe.run(document, options);
-  window.__torgetAxeChecked = true;
+  document.documentElement.setAttribute(mark, "");
   return results.violations.map((v) => ({
     id: v.id,
     impact: v.impact,
@@ -104,53 +106,58 @@ def _describe(violations: list[dict[str, Any]]) -> list[str]:
 
 @dataclass
 class AxeGuard:
-    """Runs axe once on every document a page shows.
+    """Runs axe once on every document a page shows, and notices a document it missed.
 
-    A route sees each main-frame navigation before it goes out, while the document being left
-    is still there to be checked: links, form posts, redirects and `goto` are all covered
-    without the test having to ask. The last document is checked by `finish()`.
+    Playwright calls a locator handler before every action (click, fill, ...) and every
+    `expect` assertion while the handler's locator is visible. The locator here is the root
+    element of a document axe has not yet checked, so the first interaction with or assertion
+    on each new page runs axe on it first; `finish()` checks the page the test ends on. A
+    document that loaded but was never checked (two `goto`s in a row, say) fails the test.
     """
 
     page: Page
     reports: list[AxeReport] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    loaded: list[str] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.page.route("**/*", self._before_request)
+        self.page.on("load", lambda page: self.loaded.append(page.url))
+        self.page.add_locator_handler(
+            self.page.locator(f"html:not([{AXE_MARK}])"), lambda _locator: self.check()
+        )
 
-    def _before_request(self, route: Route) -> None:
-        request = route.request
-        try:
-            if request.is_navigation_request() and request.frame.parent_frame is None:
-                self.check()
-        except Error as error:
-            self.errors.append(f"{self.page.url}: axe could not run: {error.message}")
-        finally:
-            route.fallback()
-
-    def check(self) -> AxeReport | None:
+    def check(self) -> None:
         """Run axe on the document now shown, unless it was checked already."""
-        if self.page.url in ("", "about:blank"):
-            return None
-        if self.page.evaluate("() => window.__torgetAxeChecked === true"):
-            return None
-        # Playwright's evaluate is not subject to the page's Content-Security-Policy, so axe
-        # runs with `script-src 'self'` in force.
-        if not self.page.evaluate("() => typeof window.axe === 'object'"):
-            self.page.evaluate(AXE_SCRIPT)
-        report = AxeReport(self.page.url, self.page.evaluate(AXE_RUN, AXE_OPTIONS))
-        self.reports.append(report)
-        return report
-
-    def finish(self) -> None:
-        """Check the document the test ended on."""
-        if self.page.is_closed():
+        page = self.page
+        if page.url in ("", "about:blank"):
             return
         try:
-            self.page.wait_for_load_state("load")
-            self.check()
+            page.wait_for_load_state("load")
+            if page.evaluate(f"() => document.documentElement.hasAttribute('{AXE_MARK}')"):
+                return
+            self.checked.append(page.url)
+            # Playwright's evaluate is not subject to the page's Content-Security-Policy, so
+            # axe runs with Torget's `script-src 'self'` in force.
+            if not page.evaluate("() => typeof window.axe === 'object'"):
+                page.evaluate(AXE_SCRIPT)
+            self.reports.append(AxeReport(page.url, page.evaluate(AXE_RUN, [AXE_OPTIONS, AXE_MARK])))
         except Error as error:
-            self.errors.append(f"{self.page.url}: axe could not run: {error.message}")
+            self.errors.append(f"{page.url}: axe could not run: {error.message}")
+            # Mark the document anyway, or the handler would be called again and again.
+            with contextlib.suppress(Error):
+                page.evaluate(f"() => document.documentElement.setAttribute('{AXE_MARK}', '')")
+
+    def finish(self) -> None:
+        """Check the document the test ended on, then that no document went unchecked."""
+        if self.page.is_closed():
+            return
+        self.check()
+        if len(self.loaded) > len(self.checked):
+            self.errors.append(
+                "a page was left before axe checked it (assert something on each page "
+                f"before leaving it): loaded {self.loaded}, checked {self.checked}"
+            )
 
     def problems(self) -> list[str]:
         """Readable lines for every serious or critical violation and every failed run."""

@@ -41,6 +41,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("admin site access"), default=False)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    # The language chosen with the switcher; e-mails to the person are written in it.
+    language = models.CharField(_("language"), max_length=5, blank=True)
 
     objects = UserManager()
 

@@ -23,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-worker", action="store_true", help="Serve without the worker.")
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # Links in e-mails point back to this server (the worker sends them).
+    os.environ.setdefault("TORGET_SITE_PORT", str(args.port))
     worker = None
     if not args.no_worker:
         worker = subprocess.Popen([sys.executable, "manage.py", "worker"])

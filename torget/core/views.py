@@ -8,8 +8,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template import loader
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.functional import Promise
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
@@ -55,6 +55,9 @@ def language_set(request: HttpRequest, code: str) -> HttpResponse:
     ):
         target = "/"
     response = HttpResponseRedirect(target)
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.language != code:
+        type(user).objects.filter(pk=user.pk).update(language=code)
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         code,

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from torget.organisation.workinghours import WeeklyHours
+
 
 class Malform(models.TextChoices):
     """The written standard a municipality has chosen (målform)."""
@@ -82,6 +84,12 @@ class Unit(models.Model):
     email = models.EmailField(_("e-mail"), blank=True)
     website = models.URLField(_("web page"), blank=True)
     visiting_address = models.CharField(_("visiting address"), max_length=200, blank=True)
+    # The service-level goal: `answer_goal_percent` % of questions answered within
+    # `answer_goal_minutes` of working time (the unit's opening hours, holidays closed).
+    answer_goal_minutes = models.PositiveIntegerField(
+        _("answer within (working minutes)"), default=450
+    )
+    answer_goal_percent = models.PositiveSmallIntegerField(_("goal (% of questions)"), default=90)
 
     class Meta:
         ordering = ["path"]
@@ -102,6 +110,13 @@ class Unit(models.Model):
     @property
     def depth(self) -> int:
         return self.path.count("/") - 2
+
+    def weekly_hours(self) -> WeeklyHours:
+        """The unit's opening hours for working-time arithmetic (one query, or none if
+        `opening_hours` was prefetched)."""
+        return WeeklyHours.from_intervals(
+            (h.weekday, h.opens, h.closes) for h in self.opening_hours.all()
+        )
 
 
 WEEKDAYS = [

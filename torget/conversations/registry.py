@@ -1,0 +1,35 @@
+"""Where a thread is shown, by its subject.
+
+Modules above `conversations` (pages, cases, alerts, ...) register how to link to a thread
+about their subjects; `conversations` itself never imports them (DESIGN.md §2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.urls import reverse
+
+from torget.conversations.models import Thread
+
+ThreadUrl = Callable[[Thread], str]
+_resolvers: dict[str, ThreadUrl] = {}
+
+
+def register_subject(model: type[models.Model], resolver: ThreadUrl) -> None:
+    """Say how to link to a thread whose subject is an instance of `model`."""
+    _resolvers[model._meta.label_lower] = resolver
+
+
+def thread_path(thread: Thread) -> str:
+    """The path where the resident sees `thread`: on its subject's page if the subject's module
+    registered one, else on the generic conversation page."""
+    if thread.subject_type_id is not None:
+        label = ContentType.objects.get_for_id(thread.subject_type_id).model_class()
+        if label is not None:
+            resolver = _resolvers.get(label._meta.label_lower)
+            if resolver is not None:
+                return resolver(thread)
+    return reverse("conversations:thread-detail", args=[thread.pk])
