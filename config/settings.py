@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "torget.organisation",
     "torget.accounts",
     "torget.conversations",
+    "torget.insights",
+    "torget.pages",
     "torget.demo",
 ]
 

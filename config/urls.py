@@ -12,6 +12,8 @@ urlpatterns = [
     path("drift/admin/", admin.site.urls),
     path("", include("torget.accounts.urls")),
     path("", include("torget.conversations.urls")),
+    path("", include("torget.insights.urls")),
+    path("", include("torget.pages.urls")),
     path("", include("torget.organisation.urls")),
 ]
 
