@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from torget.demo import data
+from torget.demo import data, volume
 
 
 class Command(BaseCommand):
@@ -20,6 +20,15 @@ class Command(BaseCommand):
             default=0,
             help="Extra generated residents, for benchmarks (deterministic: resident-N@...).",
         )
+        parser.add_argument(
+            "--threads", type=int, default=0, help="Extra generated conversation threads."
+        )
+        parser.add_argument(
+            "--messages", type=int, default=0, help="Messages in the generated threads in all."
+        )
+        parser.add_argument(
+            "--units", type=int, default=0, help="Spread generated threads over this many units."
+        )
         parser.add_argument("--quiet", action="store_true", help="Do not print the log-ins.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -27,6 +36,17 @@ class Command(BaseCommand):
             municipality, created = data.municipality_ensure()
             people = data.people_ensure(municipality)
         added = data.residents_ensure_bulk(options["residents"]) if options["residents"] else 0
+        if options["threads"]:
+            report = volume.conversations_generate(
+                municipality,
+                threads=options["threads"],
+                messages=max(options["messages"], options["threads"]),
+                units=options["units"] or 10,
+            )
+            self.stdout.write(
+                f"Generated {report.threads} threads with {report.messages} messages "
+                f"over {report.units} units."
+            )
         if options["quiet"]:
             return
         verb = "Created" if created else "Found"
