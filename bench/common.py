@@ -76,6 +76,11 @@ def write_result(
     return result
 
 
+def machine() -> dict[str, Any]:
+    """What the figures were measured on: CPUs and load just before (others' load skews them)."""
+    return {"cpus": os.cpu_count(), "loadavg_before": [round(x, 2) for x in os.getloadavg()]}
+
+
 def ratio_of(ours: float, theirs: float) -> float:
     """ours ÷ theirs, rounded; 0 when the baseline measured nothing (so it never divides by 0)."""
     return round(ours / theirs, 4) if theirs > 0 else 0.0

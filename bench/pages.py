@@ -18,6 +18,7 @@ from bench.common import (
     WrkResult,
     bench_duration,
     fetch,
+    machine,
     peak_rss_mb,
     ratio_of,
     run_wrk,
@@ -65,6 +66,7 @@ def summary(results: dict[str, WrkResult]) -> dict[str, Any]:
 
 def run() -> dict[str, Any]:
     duration = bench_duration()
+    host = machine()
     bodies: dict[str, bytes] = {}
     with TorgetServer() as server:
         for key, (path, expected) in PAGES.items():
@@ -94,6 +96,7 @@ def run() -> dict[str, Any]:
                 "wrk": f"-t{THREADS} -c{CONNECTIONS} -d{duration}s --latency, Host: localhost",
                 "torget": "python -m torget.core.serve (uvicorn, 1 process), demo data, DEBUG off",
                 "baseline": "nginx, worker_processes auto, same HTML bytes as static files",
+                "machine": host,
             },
         },
     )
