@@ -1,4 +1,11 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from torget.insights import views
 
 app_name = "insights"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("ansatt/innsikt/", views.dashboard, name="dashboard"),
+    path("ansatt/innsikt/eksport.csv", views.export_csv, name="export-csv"),
+    path("apne-data/dialog.json", views.open_data, name="open-data"),
+    path("apne-data/definisjoner.md", views.definitions, name="definitions"),
+]
