@@ -76,8 +76,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "torget.organisation.middleware.MunicipalityMiddleware",
-    "torget.core.middleware.AnonymousCacheUpdateMiddleware",
-    "torget.core.middleware.AnonymousCacheFetchMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "torget.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -210,6 +208,8 @@ WORKER_HEARTBEAT_SECONDS = 10
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "torget"}
 }
+# Anonymous pages are cached this long in front of Django (torget.core.asgi_cache, wrapped
+# around Django in config/asgi.py); 0 turns that cache off.
 ANONYMOUS_CACHE_SECONDS = env_int("CACHE_SECONDS", 10)
 
 # --- e-mail ---------------------------------------------------------------------------------

@@ -1,14 +1,16 @@
-"""Language choice and the cache of anonymous pages."""
+"""Language choice: which language a page is shown in.
+
+Anonymous pages are cached in front of Django, at the ASGI level: see torget.core.asgi_cache.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
-from django.utils.cache import get_cache_key, learn_cache_key, patch_vary_headers
+from django.utils.cache import patch_vary_headers
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 SUPPORTED = {code for code, _ in settings.LANGUAGES}
@@ -22,18 +24,33 @@ def _supported(code: str) -> str | None:
     return variant if variant in SUPPORTED else None
 
 
-def language_for_request(request: HttpRequest) -> str:
-    """The language to show: the person's own choice (cookie), then the browser's
-    Accept-Language, then the municipality's målform."""
-    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+def language_asked_for(chosen: str, accept_language: str) -> str | None:
+    """The language a visitor asks for: `chosen` (the language cookie) if Torget has it, else the
+    first language of the Accept-Language header that Torget has; None if neither names one.
+
+    None means "the municipality's målform". It depends only on these two strings, so the
+    anonymous page cache keys pages by it without building a request.
+    """
     if chosen in SUPPORTED:
         return chosen
-    for code, _quality in parse_accept_lang_header(request.headers.get("Accept-Language", "")):
+    for code, _quality in parse_accept_lang_header(accept_language):
         if code == "*":
             break
         found = _supported(code)
         if found:
             return found
+    return None
+
+
+def language_for_request(request: HttpRequest) -> str:
+    """The language to show: the person's own choice (cookie), then the browser's
+    Accept-Language, then the municipality's målform."""
+    asked = language_asked_for(
+        request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, ""),
+        request.headers.get("Accept-Language", ""),
+    )
+    if asked is not None:
+        return asked
     municipality = getattr(request, "municipality", None)
     if municipality is not None:
         return str(municipality.malform)
@@ -53,66 +70,4 @@ class LanguageMiddleware:
         response = self.get_response(request)
         patch_vary_headers(response, ("Accept-Language", "Cookie"))
         response.headers.setdefault("Content-Language", language)
-        return response
-
-
-def _cacheable_request(request: HttpRequest) -> bool:
-    return (
-        settings.ANONYMOUS_CACHE_SECONDS > 0
-        and request.method in ("GET", "HEAD")
-        and settings.SESSION_COOKIE_NAME not in request.COOKIES
-        and not request.GET
-    )
-
-
-class AnonymousCacheFetchMiddleware:
-    """Serve a cached copy of a page to a visitor with no session, before any other work.
-
-    Anonymous pages are what everybody opens when the water is cut; they change seldom and are
-    the same for every visitor of one host and language, so a short cache carries the load.
-    A visitor with a session (logged in, or with a form in progress) always gets a fresh page.
-    """
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        if _cacheable_request(request):
-            # Django's cache key ends in the request's language; it must be the one this request
-            # will be shown in, not whatever the thread had active from the previous request.
-            request.LANGUAGE_CODE = language_for_request(request)  # type: ignore[attr-defined]
-            key = get_cache_key(request, method="GET")
-            if key is not None:
-                response = cache.get(key)
-                if response is not None:
-                    request._torget_cache_hit = True  # type: ignore[attr-defined]
-                    return response
-        return self.get_response(request)
-
-
-class AnonymousCacheUpdateMiddleware:
-    """Store the pages that AnonymousCacheFetchMiddleware may serve (see there).
-
-    It stands just outside the fetching middleware so that what it stores carries every header
-    the inner middleware adds (CSP, Vary, Content-Language, frame denial).
-    """
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
-        user = getattr(request, "user", None)
-        if (
-            _cacheable_request(request)
-            and not getattr(request, "_torget_cache_hit", False)
-            and (user is None or not user.is_authenticated)
-            and response.status_code == 200
-            and not response.streaming
-            and not response.cookies
-            and "private" not in response.get("Cache-Control", "")
-        ):
-            seconds = settings.ANONYMOUS_CACHE_SECONDS
-            key = learn_cache_key(request, response, seconds, cache=cache)
-            cache.set(key, response, seconds)
         return response
