@@ -5,16 +5,19 @@ How the pieces fit:
 - `e2e_static_root` collects the static files once per run into a temporary folder, so that
   pages carry the CSS of the working tree (the 320 px and colour-contrast checks depend on it)
   whether or not `var/static` is up to date, and `var/` is left alone.
-- `server_url` serves Torget's ASGI application with uvicorn on a free port of 127.0.0.1, in a
-  thread of the test process, over `transactional_db`: the server sees what fixtures committed.
+- `server_url` serves what `uvicorn config.asgi:application` serves, with uvicorn on a free
+  port of 127.0.0.1, in a thread of the test process, over `transactional_db`: the server's
+  threads see what the fixtures committed.
 - `browser` starts Playwright and Chromium for one test. Playwright's sync API keeps an asyncio
   loop running in the test's thread, and Django refuses ORM calls from a thread with a running
   loop (SynchronousOnlyOperation). So `browser` first sets up every other fixture the test
   asked for (they write to the database) and is closed before they are torn down; a test body
   must not use the ORM while the browser is open.
 - `new_page` and `page` give pages on which every document is checked with axe (`AxeGuard`):
-  the document being left is checked before each main-frame navigation goes out, and the last
-  one when the test body ends. Serious and critical violations fail the test.
+  on the test's first action or assertion on each new page, and at the end of the test for the
+  last one. Serious and critical violations fail the test (`pytest_runtest_call`), as does a
+  page left before it could be checked; `axe_guards` gives a test its guards.
+- `smtp_inbox` is a real SMTP server on 127.0.0.1 that Django's e-mail is sent to.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from __future__ import annotations
 import contextlib
 import email
 import email.policy
+import gc
+import runpy
 import socket
 import threading
 from collections.abc import Callable, Generator, Iterator
@@ -35,10 +40,9 @@ import uvicorn
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from axe_playwright_python.base import AXE_SCRIPT
-from django.core.handlers.asgi import ASGIHandler
 from django.core.management import call_command
 from django.test import override_settings
-from playwright.sync_api import Browser, Error, Page, sync_playwright
+from playwright.sync_api import Browser, Error, Page, expect, sync_playwright
 from pytest_django.fixtures import Settings
 
 from torget.organisation.models import Municipality
@@ -57,7 +61,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 STARTUP_TIMEOUT_SECONDS = 10
-DEFAULT_TIMEOUT_MS = 10_000
+# Generous, for busy CI machines; waits end as soon as their condition holds.
+DEFAULT_TIMEOUT_MS = 15_000
+expect.set_options(timeout=DEFAULT_TIMEOUT_MS)
 
 # WCAG 2.1 A and AA, plus axe's best practices; only serious and critical findings fail a test.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
@@ -120,6 +126,7 @@ class AxeGuard:
     errors: list[str] = field(default_factory=list)
     loaded: list[str] = field(default_factory=list)
     checked: list[str] = field(default_factory=list)
+    finished: bool = False
 
     def __post_init__(self) -> None:
         self.page.on("load", lambda page: self.loaded.append(page.url))
@@ -141,7 +148,9 @@ class AxeGuard:
             # axe runs with Torget's `script-src 'self'` in force.
             if not page.evaluate("() => typeof window.axe === 'object'"):
                 page.evaluate(AXE_SCRIPT)
-            self.reports.append(AxeReport(page.url, page.evaluate(AXE_RUN, [AXE_OPTIONS, AXE_MARK])))
+            self.reports.append(
+                AxeReport(page.url, page.evaluate(AXE_RUN, [AXE_OPTIONS, AXE_MARK]))
+            )
         except Error as error:
             self.errors.append(f"{page.url}: axe could not run: {error.message}")
             # Mark the document anyway, or the handler would be called again and again.
@@ -150,8 +159,9 @@ class AxeGuard:
 
     def finish(self) -> None:
         """Check the document the test ended on, then that no document went unchecked."""
-        if self.page.is_closed():
+        if self.finished or self.page.is_closed():
             return
+        self.finished = True
         self.check()
         if len(self.loaded) > len(self.checked):
             self.errors.append(
@@ -223,6 +233,16 @@ def _listening_socket() -> socket.socket:
     return sock
 
 
+def _torget_application() -> Any:
+    """A new instance of what `uvicorn config.asgi:application` serves.
+
+    config/asgi.py is run afresh rather than imported: the application keeps state in memory
+    (the anonymous page cache, WhiteNoise's index of static files) that must not pass from one
+    test to the next.
+    """
+    return runpy.run_module("config.asgi")["application"]
+
+
 @pytest.fixture(scope="session")
 def e2e_static_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The static files of the working tree, collected once per run into a temporary folder."""
@@ -241,8 +261,7 @@ def server_url(
 ) -> Iterator[str]:
     """Torget on uvicorn at http://127.0.0.1:<port>, for Testvik kommune."""
     settings.STATIC_ROOT = e2e_static_root
-    # A fresh handler, so that WhiteNoise indexes the static files collected for this run.
-    application = ASGIHandler()
+    application = _torget_application()
     sock = _listening_socket()
     server = _ThreadedServer(
         uvicorn.Config(
@@ -266,6 +285,10 @@ def server_url(
         server.should_exit = True
         thread.join(timeout=STARTUP_TIMEOUT_SECONDS)
         assert not thread.is_alive(), "uvicorn did not stop"
+        # Each request ran in a thread of its own; a database connection such a thread kept
+        # (CONN_MAX_AGE > 0, see test_server.py) is closed only when collected. Collect now,
+        # so that none is left open when the test database is flushed or dropped.
+        gc.collect()
 
 
 # --- the browser -----------------------------------------------------------------------------
@@ -314,6 +337,12 @@ def new_page(
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def axe_guards(request: pytest.FixtureRequest) -> list[AxeGuard]:
+    """The axe guard of each page the test opened, in order."""
+    return request.node.stash.setdefault(AXE_GUARDS, [])
 
 
 @pytest.fixture

@@ -44,9 +44,7 @@ def test_language_switcher_shows_the_front_page_in_nynorsk(page: Page) -> None:
         page, lang="nn", skip="Hopp til hovudinnhaldet", front="Framside", log_in="Logg inn"
     )
     expect(page.get_by_role("heading", level=1)).to_have_text("Velkomen til Testvik kommune")
-    expect(page.get_by_role("link", name="Norsk nynorsk")).to_have_attribute(
-        "aria-current", "true"
-    )
+    expect(page.get_by_role("link", name="Norsk nynorsk")).to_have_attribute("aria-current", "true")
     cookies = {c["name"]: c["value"] for c in page.context.cookies()}
     assert cookies.get("torget_language") == "nn"
 
@@ -58,7 +56,9 @@ def test_front_page_is_in_english_for_a_browser_asking_for_english(
     assert page.context.cookies() == []
 
     page.goto("/")
-    expect_shell_in(page, lang="en", skip="Skip to main content", front="Front page", log_in="Log in")
+    expect_shell_in(
+        page, lang="en", skip="Skip to main content", front="Front page", log_in="Log in"
+    )
     expect(page.get_by_role("heading", level=1)).to_have_text("Welcome to Testvik kommune")
 
 
@@ -96,7 +96,5 @@ def test_unknown_address_shows_the_404_page_in_the_shell(page: Page) -> None:
     header = page.get_by_role("banner")
     expect(header.get_by_role("link", name="Testvik kommune")).to_be_visible()
     switcher = header.get_by_role("navigation", name="Språk")
-    expect(switcher.get_by_role("link")).to_have_text(
-        ["Norsk bokmål", "Norsk nynorsk", "English"]
-    )
+    expect(switcher.get_by_role("link")).to_have_text(["Norsk bokmål", "Norsk nynorsk", "English"])
     expect(page.get_by_role("main").get_by_role("link", name="Gå til forsiden")).to_be_visible()
