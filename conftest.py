@@ -148,11 +148,23 @@ def smtp_server(settings: Any) -> Iterator[_Collector]:
 
 def run_tasks() -> int:
     """Run every queued background task once, as the worker would; return how many ran."""
-    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.management.commands import db_worker
     from django_tasks_db.models import DBTaskResult
 
     before = DBTaskResult.objects.ready().count()
-    Worker(
+    # The worker calls close_old_connections() on waking; inside a test's transaction that
+    # closes the test's own connection on PostgreSQL (SQLite's in-memory one ignores it).
+    closer = db_worker.close_old_connections
+    db_worker.close_old_connections = lambda: None  # type: ignore[assignment]
+    try:
+        _run_worker(db_worker.Worker)
+    finally:
+        db_worker.close_old_connections = closer
+    return before
+
+
+def _run_worker(worker_class: Any) -> None:
+    worker_class(
         queue_names=["*"],
         interval=0,
         batch=True,
@@ -162,4 +174,3 @@ def run_tasks() -> int:
         worker_id="test",
         excluded_queue_names=[],
     ).run()
-    return before
