@@ -27,3 +27,19 @@ def test_demo_generates_deterministic_residents(db: None) -> None:
     generated = User.objects.filter(email__startswith="resident-")
     assert generated.count() == 150
     assert generated.filter(email="resident-150@innbygger.eksempel.no").exists()
+
+
+def test_demo_dialogue_tells_a_true_story(db: None) -> None:
+    from torget.conversations.models import Thread, ThreadStatus
+    from torget.pages.models import Post
+
+    call_command("demo", "--quiet")
+    call_command("demo", "--quiet")
+    assert Post.objects.count() == 4
+    statuses = list(Thread.objects.values_list("status", flat=True))
+    assert statuses.count(ThreadStatus.WAITING) >= 4  # unanswered and followed-up questions
+    assert ThreadStatus.ANSWERED in statuses
+    assert ThreadStatus.NO_ANSWER_NEEDED in statuses
+    late = Thread.objects.filter(first_answer_within_goal=False).count()
+    in_time = Thread.objects.filter(first_answer_within_goal=True).count()
+    assert late >= 1 and in_time >= 1

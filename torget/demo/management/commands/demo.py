@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from torget.demo import data, volume
+from torget.demo import data, dialogue, volume
 
 
 class Command(BaseCommand):
@@ -35,6 +35,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             municipality, created = data.municipality_ensure()
             people = data.people_ensure(municipality)
+            posts = dialogue.dialogue_ensure(municipality)
         added = data.residents_ensure_bulk(options["residents"]) if options["residents"] else 0
         if options["threads"]:
             report = volume.conversations_generate(
@@ -51,6 +52,8 @@ class Command(BaseCommand):
             return
         verb = "Created" if created else "Found"
         self.stdout.write(f"{verb} {municipality.name} ({municipality.number}).")
+        if posts:
+            self.stdout.write(f"Published {posts} posts with questions and answers.")
         if added:
             self.stdout.write(f"Added {added} generated residents.")
         self.stdout.write(f"Demo log-ins (password for all: {data.DEMO_PASSWORD}):")
