@@ -11,13 +11,24 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db import models
 from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
 
 from torget.accounts.models import User
 from torget.conversations import policies
-from torget.conversations.models import Message, Thread, ThreadStatus, Visibility
-from torget.organisation.models import STAFF_ROLES, Membership, Municipality, Unit
+from torget.conversations.models import (
+    AuthorRole,
+    Block,
+    CannedReply,
+    Message,
+    MessageReport,
+    Thread,
+    ThreadEvent,
+    ThreadStatus,
+    Visibility,
+)
+from torget.organisation.models import STAFF_ROLES, Membership, Municipality, Role, Unit
 
 AnyUser = User | AnonymousUser
 THREADS_PER_PAGE = 20
@@ -150,3 +161,254 @@ def thread_count_waiting(*, viewer: AnyUser, municipality: Municipality) -> int:
     return thread_list_waiting(
         viewer=viewer, municipality=municipality, filters=InboxFilter()
     ).count()
+
+
+# --- the staff side: inbox, staff thread page, moderation queue --------------------------------
+# Everything below serves the staff pages. Each page computes what it needs once (the units the
+# viewer answers for, moderates, ...) so that rendering a row or a message costs no query.
+
+ANSWER_ROLES = frozenset({Role.COMMUNICATOR, Role.CASE_OFFICER, Role.UNIT_ADMIN})
+MODERATE_ROLES = frozenset({Role.MODERATOR, Role.UNIT_ADMIN})
+# How much of the last resident message the inbox row shows (cut in the database).
+INBOX_EXCERPT_CHARS = 160
+
+
+def _unit_ids_with_roles(
+    viewer: AnyUser, municipality: Municipality, roles: frozenset[str]
+) -> set[int]:
+    """Ids of the units where `viewer` holds one of `roles`, and of every unit below them."""
+    if not viewer.is_authenticated or not viewer.is_active:
+        return set()
+    paths = list(
+        Membership.objects.filter(
+            user_id=viewer.pk, unit__municipality=municipality, role__in=list(roles)
+        ).values_list("unit__path", flat=True)
+    )
+    if not paths:
+        return set()
+    condition = Q()
+    for path in paths:
+        condition |= Q(path__startswith=path)
+    return set(
+        Unit.objects.filter(condition, municipality=municipality).values_list("pk", flat=True)
+    )
+
+
+def unit_ids_answered(*, viewer: AnyUser, municipality: Municipality) -> set[int]:
+    """Ids of the units `viewer` answers for as staff (policies.can_answer_for_unit, in bulk)."""
+    return _unit_ids_with_roles(viewer, municipality, ANSWER_ROLES)
+
+
+def unit_ids_moderated(*, viewer: AnyUser, municipality: Municipality) -> set[int]:
+    """Ids of the units `viewer` moderates (policies.can_moderate_unit, in bulk)."""
+    return _unit_ids_with_roles(viewer, municipality, MODERATE_ROLES)
+
+
+def _ancestor_ids(path: str) -> list[int]:
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
+def staff_list_for_units(*, units: list[Unit]) -> list[User]:
+    """The active people with a staff role in any of `units` or in a unit above one of them:
+    those a thread of these units may be assigned to. Ordered by name."""
+    ids: set[int] = set()
+    for unit in units:
+        ids.update(_ancestor_ids(unit.path))
+    if not ids:
+        return []
+    return list(
+        User.objects.filter(
+            is_active=True,
+            memberships__unit_id__in=ids,
+            memberships__role__in=list(STAFF_ROLES),
+        )
+        .distinct()
+        .order_by("name", "email")
+    )
+
+
+def thread_page_inbox(
+    *,
+    viewer: AnyUser,
+    municipality: Municipality,
+    filters: InboxFilter,
+    page: int | str | None,
+    now: datetime.datetime | None = None,
+    per_page: int = INBOX_PER_PAGE,
+) -> Page:
+    """One page of the inbox (`thread_list_waiting`, the oldest wait first), each thread
+    annotated with `last_resident_text`: the start of the last message a resident wrote in
+    it. Two queries (count and page) however many threads wait."""
+    last_resident = (
+        Message.objects.filter(thread_id=models.OuterRef("pk"), role=AuthorRole.RESIDENT)
+        .exclude(visibility=Visibility.INTERNAL)
+        .order_by("-created_at", "-pk")
+        .values("body")[:1]
+    )
+    threads = thread_list_waiting(
+        viewer=viewer, municipality=municipality, filters=filters, now=now
+    ).annotate(
+        last_resident_text=Substr(
+            models.Subquery(last_resident, output_field=models.TextField()),
+            1,
+            INBOX_EXCERPT_CHARS,
+        )
+    )
+    return Paginator(threads, per_page).get_page(page)
+
+
+@dataclass(frozen=True)
+class InboxStatus:
+    count: int
+    newest: datetime.datetime | None
+    last_id: int | None
+    new_messages: int
+
+
+def thread_status_inbox(
+    *,
+    viewer: AnyUser,
+    municipality: Municipality,
+    filters: InboxFilter,
+    since: datetime.datetime | None,
+    now: datetime.datetime | None = None,
+) -> InboxStatus:
+    """What the inbox poller needs: how many threads wait under `filters`, the newest wait,
+    the highest thread id, and how many resident messages arrived in them after `since`.
+    Two queries."""
+    waiting = thread_list_waiting(
+        viewer=viewer, municipality=municipality, filters=filters, now=now
+    ).order_by()
+    summary = waiting.aggregate(
+        count=models.Count("pk"), newest=models.Max("waiting_since"), last_id=models.Max("pk")
+    )
+    new_messages = 0
+    if since is not None and summary["count"]:
+        new_messages = Message.objects.filter(
+            thread__in=waiting.values("pk"), role=AuthorRole.RESIDENT, created_at__gt=since
+        ).count()
+    return InboxStatus(
+        count=summary["count"],
+        newest=summary["newest"],
+        last_id=summary["last_id"],
+        new_messages=new_messages,
+    )
+
+
+def thread_list_for_staff_by_ids(
+    *, viewer: AnyUser, municipality: Municipality, ids: list[int]
+) -> list[Thread]:
+    """The threads with `ids` among those of the units `viewer` serves, whatever their status.
+    A caller compares the length with `ids`: a missing one does not exist for this viewer."""
+    served = units_served(viewer=viewer, municipality=municipality)
+    return list(
+        Thread.objects.filter(municipality=municipality, unit__in=served, pk__in=ids)
+        .select_related("unit")
+        .order_by("pk")
+    )
+
+
+def thread_get_for_staff(*, municipality: Municipality, pk: int, viewer: AnyUser) -> Thread:
+    """The thread `pk` of `municipality` for the staff page, if `viewer` is staff of its unit.
+
+    Raises Http404 if it does not exist in this municipality, PermissionDenied if `viewer`
+    holds no staff role in its unit (or above it).
+    """
+    thread = (
+        Thread.objects.select_related("unit", "opened_by", "assignee")
+        .filter(municipality=municipality, pk=pk)
+        .first()
+    )
+    if thread is None:
+        raise Http404("thread")
+    if not policies.is_staff_for_thread(viewer, thread):
+        raise PermissionDenied
+    return thread
+
+
+def message_list_for_page(*, thread: Thread, viewer: AnyUser) -> list[Message]:
+    """`message_list_for_thread`, with each message's thread set to `thread` so that the shared
+    partial reads the unit's name without a query per message."""
+    messages = message_list_for_thread(thread=thread, viewer=viewer)
+    for message in messages:
+        message.thread = thread
+    return messages
+
+
+def thread_event_list(*, thread: Thread) -> list[ThreadEvent]:
+    """The audit trail of `thread`, oldest first (for staff)."""
+    return list(thread.events.select_related("actor").order_by("created_at", "pk"))
+
+
+def canned_reply_list(*, unit: Unit) -> list[CannedReply]:
+    """The canned replies staff may start from in `unit`: its own and those of the units
+    above it, by title."""
+    return list(
+        CannedReply.objects.filter(unit_id__in=_ancestor_ids(unit.path)).order_by("title", "pk")
+    )
+
+
+def message_get_for_viewer(*, municipality: Municipality, pk: int, viewer: AnyUser) -> Message:
+    """The message `pk` of `municipality` if `viewer` may read it, with its thread and unit.
+
+    Raises Http404 otherwise (also for an internal note a resident guesses the id of).
+    """
+    message = (
+        Message.objects.select_related("thread__unit", "author")
+        .filter(thread__municipality=municipality, pk=pk)
+        .first()
+    )
+    if message is None or not policies.can_view_message(viewer, message):
+        raise Http404("message")
+    return message
+
+
+def message_page_reported(
+    *, viewer: AnyUser, municipality: Municipality, page: int | str | None
+) -> Page:
+    """The moderation queue: messages with open reports (not yet resolved) in the units
+    `viewer` moderates, the longest-waiting report first. Each message carries
+    `open_reports` (with the reporters) and its thread and unit: bounded queries per page."""
+    unit_ids = unit_ids_moderated(viewer=viewer, municipality=municipality)
+    open_reports = MessageReport.objects.filter(resolved_at__isnull=True)
+    of_message = open_reports.filter(message_id=models.OuterRef("pk"))
+    messages = (
+        Message.objects.filter(
+            models.Exists(of_message),
+            thread__municipality=municipality,
+            thread__unit_id__in=unit_ids,
+        )
+        .annotate(
+            first_reported_at=models.Subquery(
+                of_message.order_by("created_at").values("created_at")[:1]
+            )
+        )
+        .select_related("thread__unit", "author")
+        .prefetch_related(
+            Prefetch(
+                "reports",
+                queryset=open_reports.select_related("reporter").order_by("created_at", "pk"),
+                to_attr="open_reports",
+            )
+        )
+        .order_by("first_reported_at", "pk")
+    )
+    return Paginator(messages, INBOX_PER_PAGE).get_page(page)
+
+
+def block_list_active(*, municipality: Municipality) -> list[Block]:
+    """The accounts blocked from writing in `municipality` now, the latest block first."""
+    return list(
+        Block.objects.filter(municipality=municipality, lifted_at__isnull=True)
+        .select_related("user", "blocked_by")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def user_get_blockable(*, municipality: Municipality, pk: int) -> User:
+    """The account `pk` if it has written in `municipality` (so that a moderator can block
+    it). Raises Http404 for any other id."""
+    user = User.objects.filter(pk=pk, messages__thread__municipality=municipality).first()
+    if user is None:
+        raise Http404("user")
+    return user

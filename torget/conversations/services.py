@@ -485,3 +485,25 @@ def user_unblock(*, municipality: Municipality, user: User, actor: User) -> None
     Block.objects.filter(municipality=municipality, user=user, lifted_at__isnull=True).update(
         lifted_at=timezone.now()
     )
+
+
+@transaction.atomic
+def message_reports_dismiss(*, message: Message, actor: User) -> int:
+    """A moderator finds nothing wrong: resolve the open reports of `message` and leave it as
+    it is. Returns how many reports were resolved. Raises PermissionDenied unless `actor`
+    moderates the message's unit."""
+    if not policies.can_moderate_message(actor, message):
+        raise PermissionDenied
+    now = timezone.now()
+    resolved = MessageReport.objects.filter(message=message, resolved_at__isnull=True).update(
+        resolved_at=now
+    )
+    _event(
+        message.thread,
+        actor,
+        ThreadEvent.Kind.REPORTS_DISMISSED,
+        now,
+        message=message.pk,
+        reports=resolved,
+    )
+    return resolved
