@@ -10,21 +10,25 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import http.cookies
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -84,6 +88,19 @@ def machine() -> dict[str, Any]:
 def ratio_of(ours: float, theirs: float) -> float:
     """ours ÷ theirs, rounded; 0 when the baseline measured nothing (so it never divides by 0)."""
     return round(ours / theirs, 4) if theirs > 0 else 0.0
+
+
+def summary_ms(samples: Sequence[float]) -> dict[str, float]:
+    """Median and 95th percentile (nearest rank) of durations given in seconds, in ms."""
+    if not samples:
+        raise BenchError("no samples to summarise")
+    ordered = sorted(samples)
+    rank = max(0, -(-95 * len(ordered) // 100) - 1)  # ceil(0.95 n) - 1
+    return {
+        "median_ms": round(statistics.median(ordered) * 1000, 3),
+        "p95_ms": round(ordered[rank] * 1000, 3),
+        "runs": len(ordered),
+    }
 
 
 # --- processes ------------------------------------------------------------------------------
@@ -161,18 +178,90 @@ class Page:
     status: int
     body: bytes
     headers: dict[str, str]
+    # The cookies the response set (name -> value), from every Set-Cookie header.
+    cookies: dict[str, str] = field(default_factory=dict)
 
 
-def fetch(port: int, path: str, *, host: str = "localhost", timeout: float = 10) -> Page:
-    """One GET to 127.0.0.1:port with the given Host header (an anonymous visitor: no cookies)."""
+def _request(
+    port: int,
+    method: str,
+    path: str,
+    *,
+    host: str,
+    timeout: float,
+    headers: Mapping[str, str] | None = None,
+    body: bytes | None = None,
+) -> Page:
     conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
     try:
-        conn.request("GET", path, headers={"Host": host})
+        conn.request(method, path, body=body, headers={"Host": host, **(headers or {})})
         response = conn.getresponse()
-        headers = {k.lower(): v for k, v in response.getheaders()}
-        return Page(response.status, response.read(), headers)
+        raw = response.getheaders()
+        cookies: dict[str, str] = {}
+        for name, value in raw:
+            if name.lower() == "set-cookie":
+                jar: http.cookies.SimpleCookie = http.cookies.SimpleCookie()
+                jar.load(value)
+                cookies.update({key: morsel.value for key, morsel in jar.items()})
+        return Page(response.status, response.read(), {k.lower(): v for k, v in raw}, cookies)
     finally:
         conn.close()
+
+
+def fetch(
+    port: int,
+    path: str,
+    *,
+    host: str = "localhost",
+    timeout: float = 10,
+    headers: Mapping[str, str] | None = None,
+) -> Page:
+    """One GET to 127.0.0.1:port with the given Host header (an anonymous visitor unless
+    `headers` carry a Cookie)."""
+    return _request(port, "GET", path, host=host, timeout=timeout, headers=headers)
+
+
+def cookie_header(cookies: Mapping[str, str]) -> str:
+    """The value of a Cookie request header carrying `cookies`."""
+    return "; ".join(f"{name}={value}" for name, value in cookies.items())
+
+
+_CSRF_INPUT = re.compile(rb'name="csrfmiddlewaretoken"\s+value="([^"]+)"')
+
+
+def login(
+    port: int, email: str, password: str, *, host: str = "localhost", path: str = "/konto/login/"
+) -> dict[str, str]:
+    """Log in through Torget's own log-in form, as a browser does: GET the form (CSRF cookie
+    and token), POST e-mail and password, keep the cookies. Returns the cookies (sessionid,
+    csrftoken); raises BenchError unless the log-in answered with a redirect and a session."""
+    form = fetch(port, path, host=host)
+    token = _CSRF_INPUT.search(form.body)
+    if form.status != 200 or token is None or "csrftoken" not in form.cookies:
+        raise BenchError(f"log-in form {path}: HTTP {form.status}, no CSRF token or cookie")
+    cookies = dict(form.cookies)
+    fields = {
+        "csrfmiddlewaretoken": token.group(1).decode(),
+        "login": email,
+        "password": password,
+    }
+    done = _request(
+        port,
+        "POST",
+        path,
+        host=host,
+        timeout=30,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": cookie_header(cookies),
+            "Referer": f"http://{host}:{port}{path}",
+        },
+        body=urlencode(fields).encode(),
+    )
+    cookies.update(done.cookies)
+    if done.status not in (302, 303) or not cookies.get("sessionid"):
+        raise BenchError(f"log-in as {email} failed: HTTP {done.status}, cookies {list(cookies)}")
+    return cookies
 
 
 def wait_until_ready(
@@ -201,6 +290,92 @@ def wait_until_ready(
 # --- Torget ---------------------------------------------------------------------------------
 
 
+def torget_env(var_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a Torget process (server, manage.py, a measuring child) with its
+    files in `var_dir`, production settings (DEBUG off), and `extra` (e.g. TORGET_DATABASE_URL).
+
+    Only the TORGET_ variables set here: a developer's own (e.g. DEBUG=yes) must not leak in.
+    """
+    base = {k: v for k, v in os.environ.items() if not k.startswith("TORGET_")}
+    return {
+        **base,
+        "TORGET_VAR_DIR": str(var_dir),
+        "TORGET_DEBUG": "no",
+        "TORGET_LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        **extra,
+    }
+
+
+def run_child(args: Sequence[str], *, env: Mapping[str, str], timeout: float = 3600) -> Any:
+    """Run `python -m <args>` in the project with `env` and return the JSON object it prints on
+    its last line of stdout (its stderr goes to ours). Raises CalledProcessError if it fails."""
+    done = subprocess.run(
+        [sys.executable, "-m", *args],
+        cwd=ROOT,
+        env=dict(env),
+        stdout=subprocess.PIPE,
+        check=True,
+        timeout=timeout,
+    )
+    lines = done.stdout.decode().strip().splitlines()
+    if not lines:
+        raise BenchError(f"{' '.join(args)} printed nothing")
+    return json.loads(lines[-1])
+
+
+def django_setup() -> None:
+    """Set Django up in a measuring child (its environment comes from `torget_env`)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+class PostgresDatabase:
+    """A fresh, empty PostgreSQL database on 127.0.0.1:5432 (user postgres, trust auth), with a
+    random name; dropped on exit (connections to it closed by force), even after a failure.
+
+    `url` is what TORGET_DATABASE_URL takes.
+    """
+
+    ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+    def __init__(self, prefix: str = "torget_bench"):
+        self.name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
+        self.url = f"postgres://postgres@127.0.0.1:5432/{self.name}"
+        self.created = False
+
+    def _execute(self, statement: str) -> None:
+        import psycopg
+        from psycopg import sql
+
+        with psycopg.connect(self.ADMIN, autocommit=True, connect_timeout=10) as conn:
+            conn.execute(sql.SQL(statement).format(sql.Identifier(self.name)))
+
+    def __enter__(self) -> Self:
+        try:
+            self._execute("CREATE DATABASE {}")
+        except Exception as exc:  # any failure to reach PostgreSQL is reported the same
+            raise BenchError(
+                f"cannot create a PostgreSQL database on 127.0.0.1:5432: {exc}"
+            ) from exc
+        self.created = True
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self.created:
+            self._execute("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+            self.created = False
+
+
 class TorgetServer:
     """Torget as `make run` serves it (DEBUG off, worker on), on a free port and a fresh database.
 
@@ -225,16 +400,7 @@ class TorgetServer:
 
     def env(self) -> dict[str, str]:
         assert self.var_dir is not None
-        # Only the TORGET_ variables we set: a developer's own (e.g. DEBUG=yes) must not leak in.
-        base = {k: v for k, v in os.environ.items() if not k.startswith("TORGET_")}
-        return {
-            **base,
-            "TORGET_VAR_DIR": str(self.var_dir),
-            "TORGET_DEBUG": "no",
-            "TORGET_LOG_LEVEL": "WARNING",
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            **self.extra_env,
-        }
+        return torget_env(self.var_dir, **self.extra_env)
 
     def command(self) -> list[str]:
         """How the server is started: as `make run` does. An experiment may override it."""
@@ -401,6 +567,9 @@ class WrkResult:
     non_2xx_3xx: int
     socket_errors: int
     output: str
+    # Of socket_errors: requests wrk gave up on after its --timeout (a slow server, not a
+    # broken connection).
+    timeouts: int = 0
 
 
 _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
@@ -431,6 +600,7 @@ def parse_wrk(output: str) -> WrkResult:
         non_2xx_3xx=int(non_2xx.group(1)) if non_2xx else 0,
         socket_errors=sum(int(n) for n in sockets.groups()) if sockets else 0,
         output=output,
+        timeouts=int(sockets.group(4)) if sockets else 0,
     )
 
 
@@ -442,9 +612,14 @@ def run_wrk(
     threads: int = 2,
     connections: int = 64,
     host: str = "localhost",
+    headers: Sequence[str] = (),
 ) -> WrkResult:
-    """Load 127.0.0.1:port/path with wrk for `duration` seconds and return what it measured."""
+    """Load 127.0.0.1:port/path with wrk for `duration` seconds and return what it measured.
+
+    `headers` are extra request headers ("Name: value"), e.g. a Cookie of a logged-in visitor.
+    """
     ensure_tool(WRK, "wrk")
+    extra = [arg for header in headers for arg in ("-H", header)]
     command = [
         WRK,
         f"-t{threads}",
@@ -455,9 +630,12 @@ def run_wrk(
         "10s",
         "-H",
         f"Host: {host}",
+        *extra,
         f"http://{HOST}:{port}{path}",
     ]
-    print(f"  {' '.join(command)}", file=sys.stderr, flush=True)
+    # A session cookie is a secret even on a throwaway database: not printed.
+    shown = [("Cookie: …" if arg.lower().startswith("cookie:") else arg) for arg in command]
+    print(f"  {' '.join(shown)}", file=sys.stderr, flush=True)
     done = subprocess.run(
         command, capture_output=True, text=True, check=True, timeout=duration + 60
     )

@@ -106,7 +106,9 @@ def test_canned_reply_is_filled_by_the_script(
     page.get_by_role("textbox", name="Answer", exact=True).fill("Hei,")
     page.get_by_label("Start from a canned reply").select_option(label="Åpningstider")
     page.get_by_role("button", name="Use this canned reply").click()
-    expect(page.get_by_role("textbox", name="Answer", exact=True)).to_have_value("Hei,\n\nVi har åpent 10–19.")
+    expect(page.get_by_role("textbox", name="Answer", exact=True)).to_have_value(
+        "Hei,\n\nVi har åpent 10–19."
+    )
     expect(page).to_have_url(re.compile(rf"/ansatt/samtaler/{threads[1].pk}/$"))  # no POST
 
 

@@ -89,7 +89,9 @@ class Unit(models.Model):
     answer_goal_minutes = models.PositiveIntegerField(
         _("answer within (working minutes)"), default=450
     )
-    answer_goal_percent = models.PositiveSmallIntegerField(_("goal (% of questions)"), default=90)
+    answer_goal_percent = models.PositiveSmallIntegerField(
+        _("goal (percent of questions)"), default=90
+    )
 
     class Meta:
         ordering = ["path"]

@@ -260,7 +260,7 @@ def test_block_prevents_writing_until_unblocked(
     assert not thread.messages.filter(body="Nå da?").exists()
 
     client.force_login(moderator)
-    assert client.post(f"/ansatt/moderering/blokker/{resident.pk}/opphev/").status_code == 302
+    assert client.post(f"/ansatt/moderering/blokker/{resident.pk}/opphev/", **EN).status_code == 302
     assert f"{resident} can write again." in client.get("/ansatt/moderering/", **EN).text
     client.force_login(resident)
     assert client.post(f"/samtaler/{thread.pk}/", {"body": "Unnskyld"}).status_code == 302

@@ -126,7 +126,9 @@ def test_staff_thread_answer_redirects_back_with_a_message(
     client: Client, thread: Thread, communicator: User
 ) -> None:
     client.force_login(communicator)
-    response = client.post(url(thread, "svar/"), {"action": "send", "body": "Kl. 10 i morgen."})
+    response = client.post(
+        url(thread, "svar/"), {"action": "send", "body": "Kl. 10 i morgen."}, **EN
+    )
     answer = thread.messages.get(role="official")
     assert response.status_code == 302
     assert response["Location"] == f"{url(thread)}#melding-{answer.pk}"
@@ -283,12 +285,12 @@ def test_staff_thread_no_answer_needed_needs_a_reason(
 
 def test_staff_thread_close_and_reopen(client: Client, thread: Thread, communicator: User) -> None:
     client.force_login(communicator)
-    assert client.post(url(thread, "lukk/")).status_code == 302
+    assert client.post(url(thread, "lukk/"), **EN).status_code == 302
     thread.refresh_from_db()
     assert thread.status == ThreadStatus.CLOSED
     page = client.get(url(thread), **EN)
     assert "The conversation is closed." in page.text and "Reopen" in page.text
-    assert client.post(url(thread, "gjenapne/")).status_code == 302
+    assert client.post(url(thread, "gjenapne/"), **EN).status_code == 302
     thread.refresh_from_db()
     assert thread.status == ThreadStatus.WAITING  # the resident spoke last
     assert "The conversation is open again." in client.get(url(thread), **EN).text
