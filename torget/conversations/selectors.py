@@ -84,8 +84,14 @@ def thread_get_for_viewer(*, municipality: Municipality, pk: int, viewer: AnyUse
 
 
 def message_list_for_thread(*, thread: Thread, viewer: AnyUser) -> list[Message]:
-    """The thread's messages the viewer may read, oldest first."""
-    return list(visible_messages(viewer, thread).filter(thread=thread).order_by("created_at", "pk"))
+    """The thread's messages the viewer may read, oldest first (each with its thread and unit,
+    which the shared partial shows, already loaded)."""
+    return list(
+        visible_messages(viewer, thread)
+        .filter(thread=thread)
+        .select_related("thread__unit")
+        .order_by("created_at", "pk")
+    )
 
 
 def thread_page_for_subject(

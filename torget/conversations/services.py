@@ -29,7 +29,7 @@ from torget.conversations.models import (
 )
 from torget.core.errors import InvalidTransition, RateLimited
 from torget.core.ratelimit import ratelimit_hit
-from torget.organisation.models import Municipality, Unit
+from torget.organisation.models import Membership, Municipality, Unit
 from torget.organisation.workinghours import add_working_time, working_time_between
 
 MAX_BODY = 5000
@@ -461,9 +461,15 @@ def _root_moderator(actor: User, municipality: Municipality) -> None:
 @transaction.atomic
 def user_block(*, municipality: Municipality, user: User, actor: User, reason: str) -> Block:
     """Block `user` from writing anywhere in `municipality` (idempotent). A block is
-    municipality-wide, so `actor` must moderate for the municipality as a whole."""
+    municipality-wide, so `actor` must moderate for the municipality as a whole. Staff and the
+    actor themselves cannot be blocked (ValidationError): their access is managed by roles."""
     text = _clean_reason(reason)
     _root_moderator(actor, municipality)
+    if (
+        user.pk == actor.pk
+        or Membership.objects.filter(user=user, unit__municipality=municipality).exists()
+    ):
+        raise ValidationError(_("Staff and politicians cannot be blocked; change their roles."))
     block = Block.objects.filter(
         municipality=municipality, user=user, lifted_at__isnull=True
     ).first()

@@ -326,3 +326,16 @@ def test_internal_note_sends_no_email(
     thread = ask(library, resident)
     services.note_add(thread=thread, actor=communicator, body="Notat")
     assert run_tasks() == 0
+
+
+def test_staff_and_oneself_cannot_be_blocked(
+    library: Unit, moderator: User, communicator: User
+) -> None:
+    with pytest.raises(ValidationError):
+        services.user_block(
+            municipality=library.municipality, user=communicator, actor=moderator, reason="x"
+        )
+    with pytest.raises(ValidationError):
+        services.user_block(
+            municipality=library.municipality, user=moderator, actor=moderator, reason="x"
+        )
