@@ -30,6 +30,7 @@ import math
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -409,8 +410,6 @@ def _size() -> tuple[int, int]:
 
 
 def _manage(env: dict[str, str], *args: str) -> None:
-    import subprocess
-
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
