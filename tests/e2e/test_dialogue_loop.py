@@ -11,9 +11,9 @@ from collections.abc import Callable
 
 import pytest
 from django.db import connection
-from django_tasks_db.management.commands.db_worker import Worker
 from playwright.sync_api import Page, expect
 
+from conftest import run_tasks
 from tests.e2e.test_inbox import session_cookie
 from torget.accounts.models import User
 from torget.organisation.models import Unit
@@ -43,16 +43,7 @@ def run_worker(transactional_db: None) -> Callable[[], None]:
     def drain() -> None:
         def run() -> None:
             try:
-                Worker(
-                    queue_names=["*"],
-                    interval=0,
-                    batch=True,
-                    backend_name="default",
-                    startup_delay=False,
-                    max_tasks=None,
-                    worker_id="e2e",
-                    excluded_queue_names=[],
-                ).run()
+                run_tasks()
             finally:
                 connection.close()
 
