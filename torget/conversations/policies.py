@@ -33,6 +33,14 @@ def can_view_thread(user: AnyUser, thread: Thread) -> bool:
     return is_staff_for_thread(user, thread)
 
 
+def can_write_in_thread(user: AnyUser, thread: Thread) -> bool:
+    """A resident's follow-up: the resident who opened a private thread, or anyone logged in
+    in a public one. (Whether the thread is open, and blocks and limits, the service checks.)"""
+    if not user.is_authenticated:
+        return False
+    return thread.visibility == Visibility.PUBLIC or thread.opened_by_id == user.pk
+
+
 def can_answer_thread(user: AnyUser, thread: Thread) -> bool:
     """Staff who answer for the unit; politicians in public debate channels."""
     if can_answer_for_unit(user, thread.unit):

@@ -33,7 +33,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from torget.accounts.models import User
 from torget.conversations import forms, policies, selectors, services
-from torget.conversations.models import Message, Thread, ThreadStatus, Visibility
+from torget.conversations.models import Message, Thread, ThreadStatus
 from torget.conversations.registry import thread_path
 from torget.core.errors import TorgetError
 from torget.organisation.models import Municipality
@@ -92,13 +92,6 @@ def _next_url(request: HttpRequest, default: str) -> str:
 # --- the resident's thread page -----------------------------------------------------------------
 
 
-def _resident_may_write(user: Any, thread: Thread) -> bool:
-    """The resident who opened a private thread, or anyone logged in in a public one."""
-    if not user.is_authenticated:
-        return False
-    return thread.visibility == Visibility.PUBLIC or thread.opened_by_id == user.pk
-
-
 @require_http_methods(["GET", "HEAD", "POST"])
 def thread_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One thread with the messages the viewer may read, and a form to write a follow-up."""
@@ -127,7 +120,7 @@ def thread_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "thread": thread,
         "thread_messages": selectors.message_list_for_page(thread=thread, viewer=request.user),
         "form": form,
-        "may_write": _resident_may_write(request.user, thread),
+        "may_write": policies.can_write_in_thread(request.user, thread),
         "can_moderate": can_moderate_unit(request.user, thread.unit),
         "is_thread_staff": policies.is_staff_for_thread(request.user, thread),
     }
