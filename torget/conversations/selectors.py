@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import functools
+import operator
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
@@ -35,21 +37,31 @@ THREADS_PER_PAGE = 20
 INBOX_PER_PAGE = 25
 
 
-def units_served(*, viewer: AnyUser, municipality: Municipality) -> QuerySet[Unit]:
-    """The units a staff member works for: those of their staff roles and every unit below."""
+def _served_paths(*, viewer: AnyUser, municipality: Municipality) -> list[str]:
+    """The tree paths of the units where `viewer` holds a staff role (one query)."""
     if not viewer.is_authenticated:
-        return Unit.objects.none()
-    paths = list(
+        return []
+    return list(
         Membership.objects.filter(
             user_id=viewer.pk, unit__municipality=municipality, role__in=list(STAFF_ROLES)
         ).values_list("unit__path", flat=True)
     )
+
+
+def _under_paths(paths: list[str], prefix: str = "") -> Q:
+    """Units at or below any of `paths` (not empty; `prefix` reaches the unit through a
+    relation)."""
+    return functools.reduce(
+        operator.or_, (Q(**{f"{prefix}path__startswith": path}) for path in paths)
+    )
+
+
+def units_served(*, viewer: AnyUser, municipality: Municipality) -> QuerySet[Unit]:
+    """The units a staff member works for: those of their staff roles and every unit below."""
+    paths = _served_paths(viewer=viewer, municipality=municipality)
     if not paths:
         return Unit.objects.none()
-    condition = Q()
-    for path in paths:
-        condition |= Q(path__startswith=path)
-    return Unit.objects.filter(condition, municipality=municipality).order_by("path")
+    return Unit.objects.filter(_under_paths(paths), municipality=municipality).order_by("path")
 
 
 def visible_messages(viewer: AnyUser, thread: Thread | None = None) -> QuerySet[Message]:
@@ -166,9 +178,12 @@ def thread_list_waiting(
 ) -> QuerySet[Thread]:
     """The inbox: threads that wait for the municipality in the units `viewer` serves, across
     channels, the oldest wait first."""
-    served = units_served(viewer=viewer, municipality=municipality)
+    # The unit is joined for the row anyway, so its path is checked in the same query.
+    paths = _served_paths(viewer=viewer, municipality=municipality)
+    if not paths:
+        return Thread.objects.none()
     threads = Thread.objects.filter(
-        municipality=municipality, status=ThreadStatus.WAITING, unit__in=served
+        _under_paths(paths, prefix="unit__"), municipality=municipality, status=ThreadStatus.WAITING
     )
     if filters.unit:
         threads = threads.filter(unit_id=filters.unit)
