@@ -1,5 +1,6 @@
 # Torget. Two commands set everything up: `make run` and `make test` (see README.md).
-PYTHON ?= python3.11
+# Python 3.11: `python3.11` when it is on PATH, else `python3` (checked below).
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
@@ -9,7 +10,8 @@ STAMP := $(VENV)/.installed
 .PHONY: run test lint typecheck unit bench install messages browser-deps clean
 
 $(STAMP): requirements.lock
-	@command -v $(PYTHON) >/dev/null || { echo "Torget needs $(PYTHON) on PATH (set PYTHON=... to use another)."; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { \
+	  echo "Torget needs Python 3.11 (found: $(PYTHON)); set PYTHON=/path/to/python3.11."; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.lock
