@@ -48,11 +48,6 @@ def can_answer_thread(user: AnyUser, thread: Thread) -> bool:
     return thread.channel in POLITICIAN_CHANNELS and has_role(user, thread.unit, {Role.POLITICIAN})
 
 
-def can_answer_for_unit_only_staff(user: AnyUser, thread: Thread) -> bool:
-    """True if `user` answers as staff (not as a politician) for the thread's unit."""
-    return can_answer_for_unit(user, thread.unit)
-
-
 def can_note_thread(user: AnyUser, thread: Thread) -> bool:
     """Internal notes, assignment and status changes: any staff member of the unit."""
     return is_staff_for_thread(user, thread)

@@ -30,6 +30,8 @@ from torget.conversations.models import (
 from torget.core.errors import InvalidTransition, RateLimited
 from torget.core.ratelimit import ratelimit_hit
 from torget.organisation.models import Membership, Municipality, Unit
+from torget.organisation.policies import can_answer_for_unit
+from torget.organisation.selectors import unit_get_root
 from torget.organisation.workinghours import add_working_time, working_time_between
 
 MAX_BODY = 5000
@@ -259,7 +261,7 @@ def thread_answer(
             raise PermissionDenied
         if thread.status == ThreadStatus.CLOSED:
             raise InvalidTransition(_("The conversation is closed; reopen it to answer."))
-        by_politician = not policies.can_answer_for_unit_only_staff(actor, thread)
+        by_politician = not can_answer_for_unit(actor, thread.unit)
         message = Message.objects.create(
             thread=thread,
             author=actor,
@@ -453,8 +455,7 @@ def message_restore(*, message: Message, actor: User) -> Message:
 
 
 def _root_moderator(actor: User, municipality: Municipality) -> None:
-    root = Unit.objects.get(municipality=municipality, parent__isnull=True)
-    if not policies.can_moderate_unit(actor, root):
+    if not policies.can_moderate_unit(actor, unit_get_root(municipality=municipality)):
         raise PermissionDenied
 
 

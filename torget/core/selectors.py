@@ -28,9 +28,10 @@ def worker_latest_beat() -> datetime.datetime | None:
     return row
 
 
-def worker_is_alive(*, now: datetime.datetime | None = None) -> bool:
-    """True if a worker beat within the last three heartbeat intervals."""
-    beat = worker_latest_beat()
+def worker_is_alive(
+    *, beat: datetime.datetime | None, now: datetime.datetime | None = None
+) -> bool:
+    """True if `beat` (a worker's latest heartbeat) lies within three heartbeat intervals."""
     if beat is None:
         return False
     limit = datetime.timedelta(seconds=3 * settings.WORKER_HEARTBEAT_SECONDS)

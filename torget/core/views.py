@@ -24,8 +24,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
     Answers 200 when both hold and 503 otherwise, with the detail of each check.
     """
     db_ok, db_detail = database_check()
-    worker_ok = worker_is_alive() if db_ok else False
     beat = worker_latest_beat() if db_ok else None
+    worker_ok = worker_is_alive(beat=beat)
     body = {
         "status": "ok" if db_ok and worker_ok else "unhealthy",
         "checks": {

@@ -15,6 +15,7 @@ from torget.accounts.models import User
 from torget.accounts.services import user_activate_totp, user_create
 from torget.organisation import services as org
 from torget.organisation.models import Municipality, Role, Unit
+from torget.organisation.selectors import unit_get_root
 
 DEMO_PASSWORD = "Torget-demo-2026"
 # A fixed base32 secret so the demo staff can add it to an authenticator app once.
@@ -154,7 +155,7 @@ def municipality_ensure() -> tuple[Municipality, bool]:
         municipality = org.municipality_create(
             number=NUMBER, name="Eksempel kommune", malform="nb", hostnames=HOSTNAMES
         )
-        root = Unit.objects.get(municipality=municipality, parent__isnull=True)
+        root = unit_get_root(municipality=municipality)
         root.description = (
             "Eksempel kommune er en kommune med 24 000 innbyggere ved fjorden. "
             "Her finner du informasjon fra kommunen, og her svarer vi på spørsmålene dine."

@@ -20,6 +20,7 @@ from torget.accounts.models import User
 from torget.conversations.models import AuthorRole, Message, Thread, ThreadStatus, Visibility
 from torget.organisation import services as org
 from torget.organisation.models import Municipality, Unit
+from torget.organisation.selectors import unit_get_root
 from torget.organisation.workinghours import WeeklyHours, add_working_time, working_time_between
 
 SEED = 2026
@@ -48,7 +49,7 @@ class VolumeReport:
 
 def units_ensure(municipality: Municipality, count: int) -> list[Unit]:
     """At least `count` units below the root (extra ones are numbered service units)."""
-    root = Unit.objects.get(municipality=municipality, parent__isnull=True)
+    root = unit_get_root(municipality=municipality)
     units = list(Unit.objects.filter(municipality=municipality).exclude(pk=root.pk).order_by("pk"))
     hours = [(d, datetime.time(8), datetime.time(16)) for d in range(5)]
     for i in range(len(units) + 1, count + 1):
