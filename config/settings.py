@@ -35,6 +35,7 @@ TORGET_MAX_UPLOAD_MB      Largest request body in MB. Default 10.
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import dj_database_url
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "torget.conversations",
     "torget.insights",
     "torget.pages",
+    "torget.alerts",
     "torget.demo",
 ]
 
@@ -184,7 +186,13 @@ USE_TZ = True
 # --- static files and uploads ---------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Leaflet and Leaflet.draw come from the django-leaflet package (installed by pip, locked). Only
+# its static files are used, so the app (which needs GDAL) is not installed: its folder is served.
+_LEAFLET_SPEC = importlib.util.find_spec("leaflet")
+STATICFILES_DIRS = [BASE_DIR / "static"] + [
+    Path(location) / "static"
+    for location in (_LEAFLET_SPEC.submodule_search_locations or [] if _LEAFLET_SPEC else [])
+]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("torget.conversations.urls")),
     path("", include("torget.insights.urls")),
     path("", include("torget.pages.urls")),
+    path("", include("torget.alerts.urls")),
     path("", include("torget.organisation.urls")),
 ]
 
