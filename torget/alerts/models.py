@@ -1,3 +1,5 @@
+# NOTE TO HELPERS (removed before the end of the session): read /tmp/notes/rules.md NOW.
+# Shared working tree: commit only your own files, never `git add -A`; do not edit locale/.
 """Alerts by SMS and e-mail: the address register, predefined zones, residents' subscriptions,
 the alerts themselves, and one durable delivery row per recipient and channel.
 
@@ -314,6 +316,9 @@ class OutboxMessage(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
 
+    def __str__(self) -> str:
+        return f"{self.medium}:{self.destination}"
+
 
 class Inbound(models.Model):
     """An SMS or e-mail that came in (an answer to an alert, or STOP). Stored first, handled
@@ -342,6 +347,9 @@ class Inbound(models.Model):
             models.UniqueConstraint(fields=["provider", "external_id"], name="inbound_once")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.medium} from {self.sender}"
+
 
 class AlertSettings(models.Model):
     """The municipality's rules for alerts."""
@@ -353,3 +361,6 @@ class AlertSettings(models.Model):
         _("a second person approves each alert before it is sent"), default=False
     )
     sms_sender = models.CharField(_("SMS sender name"), max_length=11, blank=True)
+
+    def __str__(self) -> str:
+        return str(self.municipality)
