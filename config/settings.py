@@ -25,6 +25,20 @@ TORGET_EMAIL_USER         SMTP user name. Default none.
 TORGET_EMAIL_PASSWORD     SMTP password. Default none.
 TORGET_EMAIL_TLS          yes/no: STARTTLS to the SMTP server. Default no.
 TORGET_EMAIL_FROM         Sender address. Default `Torget <noreply@torget.localhost>`.
+TORGET_ALERT_EMAIL_PROVIDER  Who carries alert e-mail: `smtp` or `outbox` (kept in the database and
+                          shown to staff at /ansatt/varsler/utboks/). Default outbox.
+TORGET_ALERT_SMS_PROVIDER Who carries alert SMS: `outbox`, `smpp` or `http`. Default outbox.
+TORGET_ALERT_SMTP_HOST    SMTP server for alert e-mail. Default: TORGET_EMAIL_HOST, else 127.0.0.1.
+TORGET_ALERT_SMTP_PORT    Its port. Default: TORGET_EMAIL_PORT (25).
+TORGET_ALERT_SMTP_USER    User name. Default: TORGET_EMAIL_USER.
+TORGET_ALERT_SMTP_PASSWORD  Password. Default: TORGET_EMAIL_PASSWORD.
+TORGET_ALERT_SMTP_TLS     yes/no: STARTTLS. Default: TORGET_EMAIL_TLS.
+TORGET_ALERT_SMTP_TIMEOUT Seconds to wait for the server's reply. Default 20.
+TORGET_ALERT_SMTP_RATE    Alert e-mails per second at most (a token bucket); 0 means no limit.
+                          Default 100.
+TORGET_WORKER_ID          The delivery worker's identity: its journal is
+                          `var/delivery/<id>.journal`. Keep it stable across restarts of the same
+                          worker. Default: the host name + "-1".
 TORGET_TASKS_IMMEDIATE    yes/no: run background tasks in the request instead of the queue.
                           Default no. Tests of task effects turn it on.
 TORGET_CACHE_SECONDS      How long anonymous pages are cached. Default 10; 0 turns it off.
@@ -36,6 +50,7 @@ TORGET_MAX_UPLOAD_MB      Largest request body in MB. Default 10.
 from __future__ import annotations
 
 import importlib.util
+import socket
 from pathlib import Path
 
 import dj_database_url
@@ -237,6 +252,25 @@ EMAIL_USE_TLS = env_bool("EMAIL_TLS", False)
 EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = env_str("EMAIL_FROM", "Torget <noreply@torget.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- alert delivery (torget.alerts.delivery) ------------------------------------------------
+ALERT_EMAIL_PROVIDER = env_str("ALERT_EMAIL_PROVIDER", "outbox")
+ALERT_SMS_PROVIDER = env_str("ALERT_SMS_PROVIDER", "outbox")
+ALERT_SMTP_HOST = env_str("ALERT_SMTP_HOST", EMAIL_HOST or "127.0.0.1")
+ALERT_SMTP_PORT = env_int("ALERT_SMTP_PORT", EMAIL_PORT)
+ALERT_SMTP_USER = env_str("ALERT_SMTP_USER", EMAIL_HOST_USER)
+ALERT_SMTP_PASSWORD = env_str("ALERT_SMTP_PASSWORD", EMAIL_HOST_PASSWORD)
+ALERT_SMTP_TLS = env_bool("ALERT_SMTP_TLS", EMAIL_USE_TLS)
+ALERT_SMTP_TIMEOUT = float(env_str("ALERT_SMTP_TIMEOUT", "20"))
+ALERT_SMTP_RATE = float(env_str("ALERT_SMTP_RATE", "100"))
+ALERT_WORKER_ID = env_str("WORKER_ID", f"{socket.gethostname()}-1")
+# A claimed row's lease; the delivery worker renews the leases of its rows every
+# WORKER_HEARTBEAT_SECONDS, so only a worker that missed many beats loses them to the sweep.
+ALERT_DELIVERY_LEASE_SECONDS = 120
+# Temporary failures are retried with exponential backoff and jitter, this many tries in all.
+ALERT_DELIVERY_MAX_ATTEMPTS = 8
+ALERT_RETRY_BASE_SECONDS = 30
+ALERT_RETRY_MAX_SECONDS = 3600
 
 # --- security -------------------------------------------------------------------------------
 HTTPS = env_bool("HTTPS", False)
