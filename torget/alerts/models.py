@@ -364,3 +364,37 @@ class AlertSettings(models.Model):
 
     def __str__(self) -> str:
         return str(self.municipality)
+
+
+class Receipt(models.Model):
+    """A delivery receipt from an SMS provider (SMPP `deliver_sm`, an HTTP callback), stored as
+    it came before it is applied: it may arrive before the worker has written the provider's id
+    to the delivery row. `torget.alerts.receipts` applies each one once."""
+
+    class Status(models.TextChoices):
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+
+    provider = models.CharField(max_length=30)
+    provider_id = models.CharField(max_length=100)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    error = models.CharField(max_length=300, blank=True)
+    received_at = models.DateTimeField()
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "provider_id", "status"], name="receipt_once"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["received_at"],
+                condition=models.Q(applied_at__isnull=True),
+                name="receipt_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.provider_id} {self.status}"
