@@ -1,0 +1,144 @@
+"""Answers to alerts by SMS and e-mail reach the sending unit's inbox; STOP unsubscribes."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+import pytest
+
+from torget.alerts.models import Inbound, Subscription
+from torget.alerts.services.inbound import inbound_email_receive, inbound_receive
+from torget.alerts.tests.factories import alert_sent_make, subscription_make
+from torget.conversations.models import AuthorRole, Thread, ThreadStatus, Visibility
+from torget.conversations.selectors import InboxFilter, thread_list_waiting
+from torget.organisation.models import Unit
+
+pytestmark = pytest.mark.django_db
+
+PHONE = "+4791234567"
+
+
+def test_sms_answer_becomes_a_private_waiting_thread_in_the_sending_units_inbox(
+    library: Unit, communicator: object
+) -> None:
+    alert = alert_sent_make(library, destinations={PHONE: "sms"})
+
+    inbound = inbound_receive(
+        medium="sms", provider="smpp", external_id="mo-1", sender=PHONE, body="Gjelder det nr 12?"
+    )
+
+    assert inbound.result == Inbound.Result.THREAD
+    thread = Thread.objects.get()
+    assert (thread.unit, thread.channel, thread.visibility) == (library, "sms", Visibility.PRIVATE)
+    assert thread.subject == alert
+    assert thread.status == ThreadStatus.WAITING
+    assert thread.contact == PHONE
+    message = thread.messages.get()
+    assert (message.role, message.body, message.author) == (
+        AuthorRole.RESIDENT,
+        "Gjelder det nr 12?",
+        None,
+    )
+    assert thread in list(
+        thread_list_waiting(
+            viewer=communicator, municipality=library.municipality, filters=InboxFilter()
+        )
+    )
+
+
+def test_the_same_message_twice_is_stored_and_handled_once(library: Unit) -> None:
+    alert_sent_make(library, destinations={PHONE: "sms"})
+
+    first = inbound_receive(
+        medium="sms", provider="smpp", external_id="mo-7", sender=PHONE, body="Hei"
+    )
+    again = inbound_receive(
+        medium="sms", provider="smpp", external_id="mo-7", sender=PHONE, body="Hei"
+    )
+
+    assert first.pk == again.pk
+    assert Inbound.objects.count() == 1
+    assert Thread.objects.get().messages.count() == 1
+
+
+def test_a_second_answer_joins_the_same_thread_and_it_waits_again(library: Unit) -> None:
+    alert_sent_make(library, destinations={PHONE: "sms"})
+    inbound_receive(medium="sms", provider="smpp", external_id="a", sender=PHONE, body="Første")
+    inbound_receive(medium="sms", provider="smpp", external_id="b", sender=PHONE, body="Andre")
+
+    thread = Thread.objects.get()
+    assert [m.body for m in thread.messages.all()] == ["Første", "Andre"]
+
+
+def test_stop_unsubscribes_the_number_and_opens_no_thread(library: Unit) -> None:
+    alert_sent_make(library, destinations={PHONE: "sms"})
+    subscription = subscription_make(library.municipality, destination=PHONE)
+    other = subscription_make(library.municipality, destination="+4799999999")
+
+    inbound = inbound_receive(
+        medium="sms", provider="smpp", external_id="s", sender=PHONE, body=" stopp "
+    )
+
+    assert inbound.result == Inbound.Result.UNSUBSCRIBED
+    subscription.refresh_from_db()
+    other.refresh_from_db()
+    assert subscription.status == Subscription.Status.UNSUBSCRIBED
+    assert other.status == Subscription.Status.ACTIVE
+    assert not Thread.objects.exists()
+
+
+def test_an_answer_from_someone_who_got_no_alert_is_kept_but_ignored(library: Unit) -> None:
+    alert_sent_make(library, destinations={PHONE: "sms"})
+
+    inbound = inbound_receive(
+        medium="sms", provider="smpp", external_id="x", sender="+4740000000", body="?"
+    )
+
+    assert inbound.result == Inbound.Result.IGNORED
+    assert inbound.body == "?"
+    assert not Thread.objects.exists()
+
+
+def _email(*, sender: str, in_reply_to: str = "", body: str, auto: bool = False) -> bytes:
+    message = EmailMessage()
+    message["From"] = f"Nora <{sender}>"
+    message["To"] = "svar@testvik.kommune.no"
+    message["Subject"] = "Re: Vannlekkasje"
+    message["Message-ID"] = f"<{abs(hash(body))}@mail.example.no>"
+    if in_reply_to:
+        message["In-Reply-To"] = in_reply_to
+    if auto:
+        message["Auto-Submitted"] = "auto-replied"
+    message.set_content(body)
+    return message.as_bytes()
+
+
+def test_email_answer_follows_in_reply_to_to_the_right_alert(library: Unit, school: Unit) -> None:
+    older = alert_sent_make(library, destinations={"nora@example.no": "email"})
+    alert_sent_make(school, destinations={"nora@example.no": "email"}, title="Veien er stengt")
+    delivery = older.deliveries.get()
+    reference = f"<delivery-{delivery.pk}.{older.identifier}@testserver>"
+
+    inbound = inbound_email_receive(
+        _email(
+            sender="Nora@Example.no",
+            in_reply_to=reference,
+            body="Takk!\n\n> Vannlekkasje i Storgata",
+        )
+    )
+
+    assert inbound is not None and inbound.result == Inbound.Result.THREAD
+    thread = Thread.objects.get()
+    assert (thread.unit, thread.channel, thread.subject) == (library, "email", older)
+    assert thread.messages.get().body == "Takk!"
+
+
+def test_automatic_replies_never_reach_the_inbox(library: Unit) -> None:
+    alert_sent_make(library, destinations={"nora@example.no": "email"})
+
+    inbound = inbound_email_receive(
+        _email(sender="nora@example.no", body="Jeg er på ferie", auto=True)
+    )
+
+    assert inbound is not None and inbound.result == Inbound.Result.IGNORED
+    assert not Thread.objects.exists()
