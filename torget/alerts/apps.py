@@ -6,9 +6,12 @@ class AlertsConfig(AppConfig):
     label = "alerts"
 
     def ready(self) -> None:
-        """Tell conversations where a thread about an alert (an SMS or e-mail answer) is shown."""
-        from torget.alerts.models import Alert
+        """Tell conversations where a thread about an alert is shown and how an SMS is answered."""
+        from torget.alerts.models import Alert, Medium
+        from torget.alerts.outbound import sms_answer_send
         from torget.alerts.selectors import thread_path_on_alert
-        from torget.conversations.registry import register_subject
+        from torget.conversations.registry import register_answer_sender, register_subject
 
         register_subject(Alert, thread_path_on_alert)
+        # An SMS answer is answered by SMS; an e-mail answer by e-mail (the default).
+        register_answer_sender(Medium.SMS, sms_answer_send)

@@ -12,7 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.urls import reverse
 
-from torget.conversations.models import Thread
+from torget.conversations.models import Message, Thread
 
 ThreadUrl = Callable[[Thread], str]
 _resolvers: dict[str, ThreadUrl] = {}
@@ -33,3 +33,18 @@ def thread_path(thread: Thread) -> str:
             if resolver is not None:
                 return resolver(thread)
     return reverse("conversations:thread-detail", args=[thread.pk])
+
+
+AnswerSender = Callable[[Message], None]
+_answer_senders: dict[str, AnswerSender] = {}
+
+
+def register_answer_sender(channel: str, sender: AnswerSender) -> None:
+    """Say how an official answer reaches a resident without an account who wrote through
+    `channel` (an SMS answer to an alert is answered by SMS). Without one, the answer goes by
+    e-mail to the thread's contact address, if it has one."""
+    _answer_senders[channel] = sender
+
+
+def answer_sender(channel: str) -> AnswerSender | None:
+    return _answer_senders.get(channel)

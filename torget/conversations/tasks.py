@@ -18,7 +18,7 @@ def notify_answer(message_id: int) -> None:
     on retry, with the same Message-ID so that mail clients show it once.
     """
     from torget.conversations.models import AuthorRole, Message, Visibility
-    from torget.conversations.registry import thread_path
+    from torget.conversations.registry import answer_sender, thread_path
 
     message = (
         Message.objects.select_related("thread__unit__municipality", "thread__opened_by", "author")
@@ -30,6 +30,11 @@ def notify_answer(message_id: int) -> None:
         return
     thread = message.thread
     opener = thread.opened_by
+    sender = answer_sender(thread.channel) if opener is None else None
+    if sender is not None:
+        sender(message)
+        Message.objects.filter(pk=message.pk).update(notified_at=timezone.now())
+        return
     recipient = opener.email if opener else (thread.contact if "@" in thread.contact else "")
     if not recipient:
         return

@@ -142,3 +142,24 @@ def test_automatic_replies_never_reach_the_inbox(library: Unit) -> None:
 
     assert inbound is not None and inbound.result == Inbound.Result.IGNORED
     assert not Thread.objects.exists()
+
+
+def test_the_official_answer_to_an_sms_goes_back_by_sms(
+    library: Unit, communicator: object, settings: object
+) -> None:
+    from torget.alerts.models import OutboxMessage
+    from torget.conversations.services import thread_answer
+    from torget.conversations.tasks import notify_answer
+
+    settings.ALERT_SMS_PROVIDER = "outbox"  # type: ignore[attr-defined]
+    alert_sent_make(library, destinations={PHONE: "sms"})
+    inbound_receive(medium="sms", provider="smpp", external_id="q", sender=PHONE, body="Når?")
+    thread = Thread.objects.get()
+
+    [answer] = thread_answer(threads=[thread], actor=communicator, body="Før kl. 18.")  # type: ignore[arg-type]
+    notify_answer.call(message_id=answer.pk)
+    notify_answer.call(message_id=answer.pk)  # marked as notified: a second run sends nothing
+
+    sent = OutboxMessage.objects.get(medium="sms")
+    assert sent.destination == PHONE
+    assert "Før kl. 18." in sent.body and "Testvik bibliotek" in sent.body
