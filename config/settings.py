@@ -36,15 +36,47 @@ TORGET_ALERT_SMTP_TLS     yes/no: STARTTLS. Default: TORGET_EMAIL_TLS.
 TORGET_ALERT_SMTP_TIMEOUT Seconds to wait for the server's reply. Default 20.
 TORGET_ALERT_SMTP_RATE    Alert e-mails per second at most (a token bucket); 0 means no limit.
                           Default 100.
+TORGET_ALERT_REPLY_TO     Reply-To address of alert e-mails; answers to it reach the inbox when the
+                          mail server pipes them to `manage.py receive_email` or posts them to
+                          /varsler/epost/innkommende/. Default none (answers go to the sender).
+TORGET_EMAIL_INBOUND_SECRET  Shared secret a mail gateway sends (header X-Torget-Secret) when it
+                          posts an incoming e-mail to /varsler/epost/innkommende/. Default none:
+                          the endpoint is off.
 TORGET_WORKER_ID          The delivery worker's identity: its journal is
                           `var/delivery/<id>.journal`. Keep it stable across restarts of the same
                           worker. Default: the host name + "-1".
+TORGET_SMPP_HOST          SMPP 3.4 SMSC for alert SMS (TORGET_ALERT_SMS_PROVIDER=smpp). Default
+                          127.0.0.1.
+TORGET_SMPP_PORT          Its port. Default 2775.
+TORGET_SMPP_SYSTEM_ID     The system id we bind as (transceiver). Default none.
+TORGET_SMPP_PASSWORD      Its password. Default none.
+TORGET_SMPP_SYSTEM_TYPE   The system type sent in the bind. Default none.
+TORGET_SMPP_SOURCE_ADDR   Sender of alert SMS: a name of at most 11 letters or a number.
+                          Default: TORGET_SMS_SENDER.
+TORGET_SMPP_SOURCE_TON    TON of the sender. Default: 5 (alphanumeric) for a name, 1 for a number.
+TORGET_SMPP_SOURCE_NPI    NPI of the sender. Default: 0 for a name, 1 for a number.
+TORGET_SMPP_WINDOW        How many submit_sm may wait for their answer at once. Default 10.
+TORGET_SMPP_RATE          SMS parts per second at most; 0 means no limit. Default 50.
+TORGET_SMPP_TIMEOUT       Seconds to wait for the SMSC's answer. Default 10.
+TORGET_SMS_SENDER         Sender name of alert SMS. Default `Torget`.
+TORGET_SMS_HTTP_URL       The HTTP JSON SMS provider's endpoint (TORGET_ALERT_SMS_PROVIDER=http):
+                          POST {"to", "from", "text", "reference"}. Default none.
+TORGET_SMS_HTTP_TOKEN     Bearer token sent to it. Default none.
+TORGET_SMS_HTTP_TIMEOUT   Seconds to wait for its answer. Default 10.
+TORGET_SMS_HTTP_RATE      SMS per second at most; 0 means no limit. Default 20.
+TORGET_SMS_WEBHOOK_SECRET The shared secret the SMS provider sends in the X-Torget-Secret header
+                          of its callbacks (receipts to /varsler/sms/kvittering/, incoming SMS to
+                          /varsler/sms/innkommende/). Default none: the callbacks are refused.
 TORGET_TASKS_IMMEDIATE    yes/no: run background tasks in the request instead of the queue.
                           Default no. Tests of task effects turn it on.
 TORGET_CACHE_SECONDS      How long anonymous pages are cached. Default 10; 0 turns it off.
 TORGET_LOG_LEVEL          Log level of Torget's own loggers. Default INFO.
 TORGET_LOG_FORMAT         `json` (default) or `text`.
 TORGET_MAX_UPLOAD_MB      Largest request body in MB. Default 10.
+TORGET_MAP_TILES_URL      Tile URL template ({z}/{x}/{y}) of the background map on alert pages.
+                          Default Kartverket's open cache (topo, web mercator); `none`: no
+                          background map, the area alone (as in the tests).
+TORGET_MAP_ATTRIBUTION    Credit shown on the map for its tiles. Default `© Kartverket`.
 """
 
 from __future__ import annotations
@@ -52,6 +84,7 @@ from __future__ import annotations
 import importlib.util
 import socket
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -121,6 +154,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "torget.core.context_processors.shell",
+                "torget.alerts.context_processors.alert_banner",
             ],
         },
     },
@@ -263,6 +297,8 @@ ALERT_SMTP_PASSWORD = env_str("ALERT_SMTP_PASSWORD", EMAIL_HOST_PASSWORD)
 ALERT_SMTP_TLS = env_bool("ALERT_SMTP_TLS", EMAIL_USE_TLS)
 ALERT_SMTP_TIMEOUT = float(env_str("ALERT_SMTP_TIMEOUT", "20"))
 ALERT_SMTP_RATE = float(env_str("ALERT_SMTP_RATE", "100"))
+ALERT_REPLY_TO = env_str("ALERT_REPLY_TO", "")
+EMAIL_INBOUND_SECRET = env_str("EMAIL_INBOUND_SECRET", "")
 ALERT_WORKER_ID = env_str("WORKER_ID", f"{socket.gethostname()}-1")
 # A claimed row's lease; the delivery worker renews the leases of its rows every
 # WORKER_HEARTBEAT_SECONDS, so only a worker that missed many beats loses them to the sweep.
@@ -271,6 +307,40 @@ ALERT_DELIVERY_LEASE_SECONDS = 120
 ALERT_DELIVERY_MAX_ATTEMPTS = 8
 ALERT_RETRY_BASE_SECONDS = 30
 ALERT_RETRY_MAX_SECONDS = 3600
+
+# --- alert SMS: SMPP and the HTTP JSON provider (torget.alerts.providers) --------------------
+SMS_SENDER = env_str("SMS_SENDER", "Torget")
+SMPP_HOST = env_str("SMPP_HOST", "127.0.0.1")
+SMPP_PORT = env_int("SMPP_PORT", 2775)
+SMPP_SYSTEM_ID = env_str("SMPP_SYSTEM_ID", "")
+SMPP_PASSWORD = env_str("SMPP_PASSWORD", "")
+SMPP_SYSTEM_TYPE = env_str("SMPP_SYSTEM_TYPE", "")
+SMPP_SOURCE_ADDR = env_str("SMPP_SOURCE_ADDR", SMS_SENDER)
+SMPP_SOURCE_TON = env_int("SMPP_SOURCE_TON", -1)
+SMPP_SOURCE_NPI = env_int("SMPP_SOURCE_NPI", -1)
+SMPP_WINDOW = env_int("SMPP_WINDOW", 10)
+SMPP_RATE = float(env_str("SMPP_RATE", "50"))
+SMPP_BATCH_SIZE = 200
+SMPP_TIMEOUT = float(env_str("SMPP_TIMEOUT", "10"))
+SMPP_ENQUIRE_LINK_SECONDS = 30.0
+SMS_HTTP_URL = env_str("SMS_HTTP_URL", "")
+SMS_HTTP_TOKEN = env_str("SMS_HTTP_TOKEN", "")
+SMS_HTTP_TIMEOUT = float(env_str("SMS_HTTP_TIMEOUT", "10"))
+SMS_HTTP_RATE = float(env_str("SMS_HTTP_RATE", "20"))
+SMS_HTTP_BATCH_SIZE = 50
+SMS_WEBHOOK_SECRET = env_str("SMS_WEBHOOK_SECRET", "")
+
+# --- maps -----------------------------------------------------------------------------------
+TORGET_MAP_TILES_URL = env_str(
+    "MAP_TILES_URL",
+    "https://cache.kartverket.no/v1/wmts/1.0.0/topo/default/webmercator/{z}/{y}/{x}.png",
+)
+if TORGET_MAP_TILES_URL.lower() == "none":
+    TORGET_MAP_TILES_URL = ""
+TORGET_MAP_ATTRIBUTION = env_str("MAP_ATTRIBUTION", "© Kartverket")
+_MAP_TILES_ORIGIN = (
+    "{0.scheme}://{0.netloc}".format(urlsplit(TORGET_MAP_TILES_URL)) if TORGET_MAP_TILES_URL else ""
+)
 
 # --- security -------------------------------------------------------------------------------
 HTTPS = env_bool("HTTPS", False)
@@ -297,7 +367,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", *([_MAP_TILES_ORIGIN] if _MAP_TILES_ORIGIN else [])],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "form-action": ["'self'"],

@@ -2,17 +2,43 @@
 
 from django.urls import path
 
-from torget.alerts.views import public, subscriptions
+from torget.alerts.feeds import AlertFeed, CapIndexFeed
+from torget.alerts.views import email_hooks, public, subscriptions
 
 app_name = "alerts"
 
 urlpatterns = [
     path("varsler/", public.alert_list, name="alert-list"),
     path("varsler/<int:pk>/", public.alert_detail, name="alert-detail"),
+    path("varsler/<int:pk>/cap.xml", public.alert_cap, name="alert-cap"),
+    path("varsler/feed.atom", AlertFeed(), name="alert-feed"),
+    path("varsler/cap.atom", CapIndexFeed(), name="alert-cap-index"),
+    path("varsler/epost/innkommende/", email_hooks.email_inbound, name="email-inbound"),
     path("varsler/abonner/", subscriptions.subscribe, name="subscribe"),
     path(
         "varsler/abonnement/<str:token>/",
         subscriptions.subscription_manage,
         name="subscription-manage",
+    ),
+]
+
+# Staff: composing, the preview, approval, follow-ups, progress, zones.
+from torget.alerts.views import staff, zones  # noqa: E402
+
+urlpatterns += [
+    path("ansatt/varsler/", staff.alert_list, name="staff-alert-list"),
+    path("ansatt/varsler/ny/", staff.alert_create, name="staff-alert-create"),
+    path("ansatt/varsler/soner/", zones.zone_list, name="staff-zone-list"),
+    path("ansatt/varsler/soner/<int:pk>/slett/", zones.zone_delete, name="staff-zone-delete"),
+    path("ansatt/varsler/<int:pk>/", staff.alert_detail, name="staff-alert-detail"),
+    path("ansatt/varsler/<int:pk>/endre/", staff.alert_edit, name="staff-alert-edit"),
+    path("ansatt/varsler/<int:pk>/send/", staff.alert_submit, name="staff-alert-submit"),
+    path("ansatt/varsler/<int:pk>/godkjenn/", staff.alert_approve, name="staff-alert-approve"),
+    path("ansatt/varsler/<int:pk>/send-tilbake/", staff.alert_reject, name="staff-alert-reject"),
+    path("ansatt/varsler/<int:pk>/status.json", staff.alert_progress, name="staff-alert-progress"),
+    path(
+        "ansatt/varsler/<int:pk>/<str:kind>/",
+        staff.alert_follow_up,
+        name="staff-alert-follow-up",
     ),
 ]

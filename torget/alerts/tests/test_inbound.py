@@ -163,3 +163,47 @@ def test_the_official_answer_to_an_sms_goes_back_by_sms(
     sent = OutboxMessage.objects.get(medium="sms")
     assert sent.destination == PHONE
     assert "Før kl. 18." in sent.body and "Testvik bibliotek" in sent.body
+
+
+def test_mail_gateway_posts_an_answer_with_the_shared_secret(
+    client: object, library: Unit, settings: object
+) -> None:
+    settings.EMAIL_INBOUND_SECRET = "s3cret"  # type: ignore[attr-defined]
+    alert_sent_make(library, destinations={"nora@example.no": "email"})
+    raw = _email(sender="nora@example.no", body="Er vannet trygt å drikke?")
+
+    refused = client.post(  # type: ignore[attr-defined]
+        "/varsler/epost/innkommende/",
+        raw,
+        content_type="message/rfc822",
+        HTTP_X_TORGET_SECRET="nei",
+    )
+    accepted = client.post(  # type: ignore[attr-defined]
+        "/varsler/epost/innkommende/",
+        raw,
+        content_type="message/rfc822",
+        HTTP_X_TORGET_SECRET="s3cret",
+    )
+
+    assert refused.status_code == 403
+    assert accepted.json()["result"] == "thread"
+    assert Thread.objects.get().messages.get().body == "Er vannet trygt å drikke?"
+
+
+def test_receive_email_command_reads_the_message_from_standard_input(library: Unit) -> None:
+    import io
+    import sys
+
+    from django.core.management import call_command
+
+    alert_sent_make(library, destinations={"nora@example.no": "email"})
+    raw = _email(sender="nora@example.no", body="Hvor kan jeg hente vann?")
+    stdin, out = sys.stdin, io.StringIO()
+    sys.stdin = io.TextIOWrapper(io.BytesIO(raw))
+    try:
+        call_command("receive_email", stdout=out)
+    finally:
+        sys.stdin = stdin
+
+    assert out.getvalue().startswith("thread")
+    assert Thread.objects.get().channel == "email"
