@@ -1,8 +1,9 @@
-"""Start Torget as `make run` does: the ASGI server and the background worker together.
+"""Start Torget as `make run` does: the ASGI server, the background worker and the alert
+delivery worker together.
 
     python -m torget.core.serve --port 8000
 
-The worker runs as a child process and is stopped when the server stops.
+The workers run as child processes and are stopped when the server stops.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     # Links in e-mails point back to this server (the worker sends them).
     os.environ.setdefault("TORGET_SITE_PORT", str(args.port))
-    worker = None
+    workers = []
     if not args.no_worker:
-        worker = subprocess.Popen([sys.executable, "manage.py", "worker"])
+        workers.append(subprocess.Popen([sys.executable, "manage.py", "worker"]))
+        # Alert messages have a worker of their own (torget.alerts.delivery).
+        workers.append(subprocess.Popen([sys.executable, "manage.py", "deliver"]))
     try:
         uvicorn.run(
             "config.asgi:application",
@@ -39,8 +42,9 @@ def main(argv: list[str] | None = None) -> int:
             log_level="warning",
         )
     finally:
-        if worker is not None:
+        for worker in workers:
             worker.send_signal(signal.SIGTERM)
+        for worker in workers:
             try:
                 worker.wait(timeout=15)
             except subprocess.TimeoutExpired:

@@ -1,0 +1,98 @@
+"""The alert delivery worker: `python manage.py deliver`.
+
+Replays its journal and requeues what it had claimed but not handed over (see
+`torget.alerts.delivery`), then claims, sends and records batches until stopped. SIGTERM or
+SIGINT stops it after the current batch. When idle it looks for work about every 0.5 s. A
+heartbeat thread renews the leases of the rows it holds; now and then it sweeps back to the
+queue the rows of workers whose lease ran out.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from types import FrameType
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import close_old_connections
+
+from torget.alerts.delivery import DeliveryEngine, WorkerAlreadyRunning, worker_id_default
+from torget.alerts.models import Medium
+from torget.alerts.providers.registry import provider_for
+
+logger = logging.getLogger("torget.alerts.delivery")
+
+
+class Command(BaseCommand):
+    help = "Deliver queued alert messages (SMS and e-mail) until stopped."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--interval", type=float, default=0.5, help="Seconds between polls.")
+        parser.add_argument(
+            "--worker-id", default="", help="This worker's identity (default TORGET_WORKER_ID)."
+        )
+        parser.add_argument(
+            "--medium",
+            action="append",
+            choices=list(Medium.values),
+            help="Deliver only this medium (may be repeated; default both).",
+        )
+        parser.add_argument(
+            "--drain",
+            action="store_true",
+            help="Exit once no delivery of these media is queued or claimed.",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        media = options["medium"] or list(Medium.values)
+        worker_id = options["worker_id"] or worker_id_default()
+        stop = threading.Event()
+
+        def on_signal(signum: int, frame: FrameType | None) -> None:
+            stop.set()
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        try:
+            engine = DeliveryEngine(
+                providers={medium: provider_for(medium) for medium in media}, worker_id=worker_id
+            )
+        except WorkerAlreadyRunning as exc:
+            raise CommandError(str(exc)) from exc
+        heartbeat = threading.Thread(
+            target=_beat, args=(engine, stop), name="delivery-heartbeat", daemon=True
+        )
+        try:
+            engine.start()
+            heartbeat.start()
+            sweep_every = settings.ALERT_DELIVERY_LEASE_SECONDS / 4
+            swept_at = 0.0
+            while not stop.is_set():
+                if time.monotonic() - swept_at > sweep_every:
+                    engine.sweep_expired()
+                    swept_at = time.monotonic()
+                handled = engine.run_once()
+                engine.poll()
+                if handled:
+                    continue
+                if options["drain"] and not engine.pending():
+                    break
+                stop.wait(options["interval"])
+        finally:
+            stop.set()
+            engine.close()
+
+
+def _beat(engine: DeliveryEngine, stop: threading.Event) -> None:
+    """Renew this worker's leases every heartbeat, on a connection of this thread's own."""
+    while not stop.wait(settings.WORKER_HEARTBEAT_SECONDS):
+        try:
+            engine.renew_leases()
+        except Exception:
+            logger.exception("delivery heartbeat failed")
+        finally:
+            close_old_connections()
