@@ -20,7 +20,8 @@ What is cached, and why that is safe:
 - The copy is the very status, headers and body Django sent, so CSP, Vary, Content-Language and
   X-Frame-Options are exactly those of a fresh page. HEAD is answered from the GET copy.
 
-A copy is fresh for ANONYMOUS_CACHE_SECONDS, so published content shows after at most that. When
+A copy is fresh for ANONYMOUS_CACHE_SECONDS, so published content shows after at most that; what
+must show at once (a sent alert and its banner on every page) calls `anonymous_cache_clear`. When
 it expires, one request fetches the page again while the others get the expired copy meanwhile
 (stale-while-revalidate), so only that one waits for Django. With no copy at all, concurrent
 requests for the page wait for the one fetch in flight instead of all going to Django. A page
@@ -60,6 +61,19 @@ Key = tuple[str, bytes, str, str, str | None]
 UNCACHED_PREFIXES = ("/static/", "/media/", "/ansatt/", "/konto/", "/drift/")
 REFUSING_CACHE_CONTROL = (b"private", b"no-store", b"no-cache")
 KEYED_VARY = {b"accept-language", b"cookie", b""}
+
+# Moved on by `anonymous_cache_clear`; a cache whose copies are of an older generation drops them.
+_generation = 0
+
+
+def anonymous_cache_clear() -> None:
+    """Drop every page the caches of this process keep, e.g. when an alert is sent.
+
+    Safe from any thread: it only moves the generation on; each cache drops its copies on its
+    own event loop at its next request, and a page fetched meanwhile is not kept.
+    """
+    global _generation
+    _generation += 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,8 +163,13 @@ class AnonymousPageCache:
         self._bytes = 0
         # Pages being fetched from Django right now; set when the fetch is over.
         self._fetching: dict[Key, asyncio.Event] = {}
+        self._generation = _generation
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._generation != _generation:
+            self._copies.clear()
+            self._bytes = 0
+            self._generation = _generation
         key = self._key(scope)
         if key is None:
             await self.app(scope, receive, send)
@@ -224,6 +243,7 @@ class AnonymousPageCache:
         Whatever happens, the fetch is marked over, so that nobody waits for it in vain.
         """
         done = self._fetching[key] = asyncio.Event()
+        generation = _generation
         start: Message | None = None
         chunks: list[bytes] = []
         size = 0
@@ -248,11 +268,14 @@ class AnonymousPageCache:
             await self.app(scope, receive, capture)
         finally:
             expires = self.clock() + settings.ANONYMOUS_CACHE_SECONDS
-            if keep and complete and start is not None:
+            # Cleared while Django answered: the page may predate what cleared it, so nothing
+            # is kept, and the next request drops the older copies and fetches afresh.
+            cleared = generation != _generation
+            if not cleared and keep and complete and start is not None:
                 self._store(
                     key, _Copy(expires, start["status"], list(start["headers"]), b"".join(chunks))
                 )
-            else:
+            elif not cleared:
                 # Replaces an expired copy too: a page that is gone must not be shown on. And
                 # until it expires, requests for it go straight to Django instead of waiting.
                 self._store(key, _Copy(expires, 0, [], b"", cacheable=False))
