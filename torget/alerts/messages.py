@@ -31,6 +31,10 @@ def _prefix(alert: Alert) -> str:
 
 
 def alert_page_url(alert: Alert) -> str:
+    if alert.pk is None and alert.original_id is None:
+        # Not saved yet (its length is being counted): the number it will most likely get.
+        last = Alert.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        return absolute_url(alert.municipality, reverse("alerts:alert-detail", args=[last + 1]))
     return absolute_url(alert.municipality, alert.get_absolute_url())
 
 

@@ -7,7 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from torget.demo import data, dialogue, volume
+from torget.accounts.models import User
+from torget.demo import alerts, data, dialogue, volume
 
 
 class Command(BaseCommand):
@@ -36,6 +37,9 @@ class Command(BaseCommand):
             municipality, created = data.municipality_ensure()
             people = data.people_ensure(municipality)
             posts = dialogue.dialogue_ensure(municipality)
+            sent = alerts.alerts_ensure(
+                municipality, User.objects.get(email=data._email("kommunikasjon"))
+            )
         added = data.residents_ensure_bulk(options["residents"]) if options["residents"] else 0
         if options["threads"]:
             report = volume.conversations_generate(
@@ -54,6 +58,8 @@ class Command(BaseCommand):
         self.stdout.write(f"{verb} {municipality.name} ({municipality.number}).")
         if posts:
             self.stdout.write(f"Published {posts} posts with questions and answers.")
+        if sent:
+            self.stdout.write(f"Sent {sent} alerts (see the development outbox).")
         if added:
             self.stdout.write(f"Added {added} generated residents.")
         self.stdout.write(f"Demo log-ins (password for all: {data.DEMO_PASSWORD}):")
