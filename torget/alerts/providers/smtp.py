@@ -270,7 +270,10 @@ class SmtpProvider:
 
 
 def _describe(exc: BaseException) -> str:
-    if isinstance(exc, socket.timeout | TimeoutError):
+    # smtplib turns a read timeout into SMTPServerDisconnected; the timeout is its context.
+    if isinstance(exc, socket.timeout | TimeoutError) or isinstance(
+        exc.__context__, socket.timeout | TimeoutError
+    ):
         return "timed out waiting for the server"
     text = str(exc) or type(exc).__name__
     return text[:250]
