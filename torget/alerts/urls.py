@@ -3,7 +3,7 @@
 from django.urls import path
 
 from torget.alerts.feeds import AlertFeed, CapIndexFeed
-from torget.alerts.views import email_hooks, public, subscriptions
+from torget.alerts.views import email_hooks, public, sms, sms_hooks, subscriptions
 
 app_name = "alerts"
 
@@ -14,6 +14,9 @@ urlpatterns = [
     path("varsler/feed.atom", AlertFeed(), name="alert-feed"),
     path("varsler/cap.atom", CapIndexFeed(), name="alert-cap-index"),
     path("varsler/epost/innkommende/", email_hooks.email_inbound, name="email-inbound"),
+    path("varsler/sms/kvittering/", sms_hooks.sms_receipt, name="sms-receipt"),
+    path("varsler/sms/innkommende/", sms_hooks.sms_inbound, name="sms-inbound"),
+    path("ansatt/varsler/sms-lengde/", sms.sms_length_view, name="staff-sms-length"),
     path("varsler/abonner/", subscriptions.subscribe, name="subscribe"),
     path(
         "varsler/abonnement/<str:token>/",
