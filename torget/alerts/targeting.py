@@ -22,6 +22,10 @@ from torget.alerts.models import Address, Alert, Delivery, Medium, Subscription
 from torget.organisation.models import Municipality
 
 MAX_RADIUS_M = 5000
+# A point on the border is inside. The area's edges are straight in WGS 84 where it was drawn
+# and straight in EPSG:25833 where it is tested; over a few kilometres the two lines part by
+# millimetres to centimetres, so "on the border" is tested to within a metre.
+BORDER_TOLERANCE_M = 1.0
 # Addresses named in an alert's area are grown by this much to make the area.
 ADDRESS_BUFFER_M = 30
 
@@ -52,10 +56,10 @@ def subscriptions_in_area(
             municipality=municipality,
             status=Subscription.Status.ACTIVE,
             medium__in=media,
-            x__gte=minx - MAX_RADIUS_M,
-            x__lte=maxx + MAX_RADIUS_M,
-            y__gte=miny - MAX_RADIUS_M,
-            y__lte=maxy + MAX_RADIUS_M,
+            x__gte=minx - MAX_RADIUS_M - BORDER_TOLERANCE_M,
+            x__lte=maxx + MAX_RADIUS_M + BORDER_TOLERANCE_M,
+            y__gte=miny - MAX_RADIUS_M - BORDER_TOLERANCE_M,
+            y__lte=maxy + MAX_RADIUS_M + BORDER_TOLERANCE_M,
         )
         .alias(topic_bit=F("topics").bitand(topic))
         .filter(topic_bit__gt=0)
@@ -68,7 +72,7 @@ def subscriptions_in_area(
     xs = np.fromiter((row[4] for row in candidates), dtype=float, count=len(candidates))
     ys = np.fromiter((row[5] for row in candidates), dtype=float, count=len(candidates))
     radii = np.fromiter((row[6] for row in candidates), dtype=float, count=len(candidates))
-    inside = shapely.dwithin(geometry, shapely.points(xs, ys), radii)
+    inside = shapely.dwithin(geometry, shapely.points(xs, ys), radii + BORDER_TOLERANCE_M)
     seen: set[tuple[str, str]] = set()
     recipients = []
     for row, hit in zip(candidates, inside, strict=True):
@@ -111,7 +115,9 @@ def point_in_area(area: dict[str, Any] | None, x: float, y: float, radius_m: flo
     """True if the point (EPSG:25833), grown by `radius_m`, touches `area`."""
     if not area:
         return False
-    return bool(shapely.dwithin(geo.area_shape(area), shapely.Point(x, y), radius_m))
+    return bool(
+        shapely.dwithin(geo.area_shape(area), shapely.Point(x, y), radius_m + BORDER_TOLERANCE_M)
+    )
 
 
 def address_lines_resolve(
