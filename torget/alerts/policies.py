@@ -17,6 +17,12 @@ def can_send_alert(user: User | AnonymousUser, unit: Unit) -> bool:
     return has_role(user, unit, SENDER_ROLES)
 
 
+def can_manage_zones(user: User | AnonymousUser, root_unit: Unit) -> bool:
+    """Communicators and administrators of the municipality itself (its root unit) keep the
+    predefined zones every unit may pick."""
+    return root_unit.parent_id is None and can_send_alert(user, root_unit)
+
+
 def can_approve_alert(user: User | AnonymousUser, alert: Alert) -> bool:
     """A second person who may send for the unit approves: never the one who wrote it."""
     return (

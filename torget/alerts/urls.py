@@ -40,8 +40,15 @@ urlpatterns += [
     path("ansatt/varsler/<int:pk>/send-tilbake/", staff.alert_reject, name="staff-alert-reject"),
     path("ansatt/varsler/<int:pk>/status.json", staff.alert_progress, name="staff-alert-progress"),
     path(
-        "ansatt/varsler/<int:pk>/<str:kind>/",
+        "ansatt/varsler/<int:pk>/oppdatering/",
         staff.alert_follow_up,
-        name="staff-alert-follow-up",
+        {"kind": "Update"},
+        name="staff-alert-update",
+    ),
+    path(
+        "ansatt/varsler/<int:pk>/klarsignal/",
+        staff.alert_follow_up,
+        {"kind": "Cancel"},
+        name="staff-alert-cancel",
     ),
 ]

@@ -19,7 +19,7 @@ from torget.accounts.models import User
 from torget.alerts import geo, sms, targeting
 from torget.alerts.messages import sms_text
 from torget.alerts.models import Alert, AlertSettings, Delivery, Zone
-from torget.alerts.policies import can_approve_alert, can_send_alert
+from torget.alerts.policies import can_approve_alert, can_manage_zones, can_send_alert
 from torget.organisation.models import Unit
 
 DRAFT_FIELDS = (
@@ -83,7 +83,8 @@ def alert_check(alert: Alert) -> None:
             )
     if alert.contact_phone:
         try:
-            alert.contact_phone = sms.phone_normalise(alert.contact_phone)
+            # A phone to call for more: a landline (the service centre) is as good as a mobile.
+            alert.contact_phone = sms.phone_normalise(alert.contact_phone, sms=False)
         except ValidationError as error:
             errors.setdefault("contact_phone", []).extend(error.messages)
     if errors:
@@ -109,6 +110,10 @@ def alert_draft_save(
     elif alert.status == Alert.Status.SENT:
         raise ValidationError(_("This alert has been sent and can no longer be changed."))
     else:
+        # Moving a draft to another unit needs the right to send for both.
+        _check_sender(actor, alert.unit)
+        if alert.original_id is not None:
+            raise ValidationError(_("An update or all-clear keeps the area of its alert."))
         alert.unit = unit
     for name in DRAFT_FIELDS:
         if name in data:
@@ -207,10 +212,12 @@ def alert_reject(*, alert: Alert, actor: User) -> Alert:
     """Send a waiting alert back to its author as a draft."""
     if not can_approve_alert(actor, alert):
         raise PermissionDenied(_("A second person who may send for this unit must approve."))
-    Alert.objects.filter(pk=alert.pk, status=Alert.Status.PENDING_APPROVAL).update(
+    changed = Alert.objects.filter(pk=alert.pk, status=Alert.Status.PENDING_APPROVAL).update(
         status=Alert.Status.DRAFT
     )
     alert.refresh_from_db()
+    if not changed:
+        raise ValidationError(_("This alert is not waiting for approval."))
     return alert
 
 
@@ -226,6 +233,10 @@ def alert_send(
             raise ValidationError(_("This alert has already been sent."))
         if approval_required(locked) and not approved:
             raise ValidationError(_("This alert must be approved by a second person."))
+        # Approval holds for what was approved: an alert sent back (or changed) meanwhile is
+        # not waiting any more.
+        if approved and locked.status != Alert.Status.PENDING_APPROVAL:
+            raise ValidationError(_("This alert is not waiting for approval."))
         alert_check(locked)
         if locked.original_id is not None:
             original = Alert.objects.select_for_update().get(pk=locked.original_id)
@@ -270,3 +281,39 @@ def _published(municipality_id: int) -> None:
     except ImportError:  # the public side is not installed yet
         return
     active_alerts_invalidate(municipality_id)
+
+
+# --- predefined zones ---------------------------------------------------------------------
+
+
+def _check_zone_keeper(actor: User, municipality_id: int) -> None:
+    root = Unit.objects.get(municipality_id=municipality_id, parent__isnull=True)
+    if not can_manage_zones(actor, root):
+        raise PermissionDenied(_("Only the municipality's own communicators keep the zones."))
+
+
+@transaction.atomic
+def zone_create(
+    *, actor: User, municipality_id: int, name: str, area: str | dict[str, Any]
+) -> Zone:
+    """A predefined zone every unit of the municipality may pick for an alert. `area` is
+    GeoJSON or "lat, lon" lines, checked like an alert's. Raises PermissionDenied unless
+    `actor` may send alerts for the municipality's root unit."""
+    _check_zone_keeper(actor, municipality_id)
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError({"name": _("Give the zone a name.")})
+    if Zone.objects.filter(municipality_id=municipality_id, name__iexact=name).exists():
+        raise ValidationError({"name": _("A zone with this name exists already.")})
+    try:
+        checked = geo.area_parse(area)
+    except ValidationError as error:
+        raise ValidationError({"area": error.messages}) from error
+    return Zone.objects.create(municipality_id=municipality_id, name=name, area=checked)
+
+
+@transaction.atomic
+def zone_delete(*, actor: User, zone: Zone) -> None:
+    """Remove a zone. Alerts that used it keep their area (a copy), only the link goes."""
+    _check_zone_keeper(actor, zone.municipality_id)
+    zone.delete()
