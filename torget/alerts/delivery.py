@@ -362,6 +362,7 @@ class DeliveryEngine:
             )
         }
         changed = 0
+        without_reply = 0
         by_provider: dict[str, list[Outcome]] = {}
         for entry in entries:
             row = rows.get(entry.delivery_id)
@@ -372,14 +373,16 @@ class DeliveryEngine:
                 handed = HANDED_STATUS.get(row.medium, Status.SENT)
                 result = Result.DELIVERED if handed == Status.DELIVERED else Result.SENT
                 outcome = Outcome(row.pk, result)
-                logger.warning(
-                    "delivery %d was handed to %s before the worker stopped; recorded as %s",
-                    row.pk,
-                    entry.provider,
-                    handed,
-                )
+                without_reply += 1
             by_provider.setdefault(entry.provider, []).append(outcome)
             changed += 1
+        if without_reply:
+            logger.warning(
+                "delivery worker %s: %d messages were handed over before it stopped; recorded "
+                "as handed over, not sent again",
+                self.worker_id,
+                without_reply,
+            )
         for provider, outcomes in by_provider.items():
             self._record(provider, rows, outcomes)
         self.journal.truncate()
