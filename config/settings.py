@@ -73,6 +73,8 @@ TORGET_CACHE_SECONDS      How long anonymous pages are cached. Default 10; 0 tur
 TORGET_LOG_LEVEL          Log level of Torget's own loggers. Default INFO.
 TORGET_LOG_FORMAT         `json` (default) or `text`.
 TORGET_MAX_UPLOAD_MB      Largest request body in MB. Default 10.
+TORGET_ALERT_IMPORT_MAX_MB Largest CSV file staff may import (addresses, contacts), in MB.
+                          Default 50.
 TORGET_MAP_TILES_URL      Tile URL template ({z}/{x}/{y}) of the background map on alert pages.
                           Default Kartverket's open cache (topo, web mercator); `none`: no
                           background map, the area alone (as in the tests).
@@ -307,6 +309,8 @@ ALERT_DELIVERY_LEASE_SECONDS = 120
 ALERT_DELIVERY_MAX_ATTEMPTS = 8
 ALERT_RETRY_BASE_SECONDS = 30
 ALERT_RETRY_MAX_SECONDS = 3600
+# The largest CSV of addresses or contacts staff may import (torget.alerts.services.imports).
+ALERT_IMPORT_MAX_MB = env_int("ALERT_IMPORT_MAX_MB", 50)
 
 # --- alert SMS: SMPP and the HTTP JSON provider (torget.alerts.providers) --------------------
 SMS_SENDER = env_str("SMS_SENDER", "Torget")

@@ -52,3 +52,30 @@ urlpatterns += [
         name="staff-alert-cancel",
     ),
 ]
+
+# Subscriptions: confirming by e-mail link or SMS code, ending; staff imports from CSV.
+from torget.alerts.views import imports as alert_imports  # noqa: E402
+
+urlpatterns += [
+    path(
+        "varsler/abonner/sjekk-e-post/",
+        subscriptions.subscription_check_email,
+        name="subscription-check-email",
+    ),
+    path(
+        "varsler/abonner/kode/<str:token>/",
+        subscriptions.subscription_code,
+        name="subscription-code",
+    ),
+    path(
+        "varsler/abonnement/<str:token>/bekreft/",
+        subscriptions.subscription_confirm,
+        name="subscription-confirm",
+    ),
+    path(
+        "varsler/abonnement/<str:token>/avslutt/",
+        subscriptions.subscription_unsubscribe,
+        name="subscription-unsubscribe",
+    ),
+    path("ansatt/varsler/import/", alert_imports.alert_import, name="staff-import"),
+]
