@@ -79,3 +79,8 @@ urlpatterns += [
     ),
     path("ansatt/varsler/import/", alert_imports.alert_import, name="staff-import"),
 ]
+
+# The development outbox: what the outbox provider kept instead of sending.
+from torget.alerts.views import outbox  # noqa: E402
+
+urlpatterns += [path("ansatt/varsler/utboks/", outbox.outbox_list, name="staff-outbox")]
