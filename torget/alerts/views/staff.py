@@ -266,12 +266,11 @@ def _follow_up_form(
                 )
                 return redirect("alerts:staff-alert-detail", pk=saved.pk)
         status = 422
+    # The counter's frame uses the original: a follow-up's messages link to its page.
     context = _compose_context(
-        request, form, alert=follow_up if follow_up.pk else None, kind=follow_up.kind, unit=None
+        request, form, alert=original, kind=follow_up.kind, unit=original.unit
     )
     context.update({"original": original, "follow_up": follow_up})
-    # The counter's link is the original's page, which a follow-up's messages point to.
-    context["sms_frame"] = _sms_frame(unit=original.unit, kind=follow_up.kind, alert=original)
     return render(request, "alerts/staff/follow_up_form.html", context, status=status)
 
 
