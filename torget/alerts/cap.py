@@ -26,7 +26,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from lxml import etree
 
+from torget.alerts import public_selectors
 from torget.alerts.models import Alert, Topic
+from torget.core.links import absolute_url
 from torget.organisation.models import Municipality
 
 CAP_NAMESPACE = "urn:oasis:names:tc:emergency:cap:1.2"
@@ -185,9 +187,6 @@ def cap_serialise(element: etree._Element) -> bytes:
 def cap_document(alert: Alert) -> bytes:
     """The CAP message of the sent `alert` as served: reads the host name, the earlier messages
     of its chain and the area's description."""
-    from torget.alerts import public_selectors
-    from torget.core.links import absolute_url
-
     municipality: Municipality = alert.municipality
     host = municipality.hostnames.order_by("pk").values_list("name", flat=True).first()
     language = str(municipality.malform)

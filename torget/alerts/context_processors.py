@@ -50,7 +50,7 @@ def alert_banner(request: HttpRequest) -> dict[str, Any]:
         user = getattr(request, "user", None)
         concerning = (
             alerts_concerning_user(
-                user=user, municipality=municipality, areas={a.pk: a.area for a in alerts}
+                user=user, municipality=municipality, alert_pks=[a.pk for a in alerts]
             )
             if user is not None
             else {}

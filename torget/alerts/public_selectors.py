@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import shapely
@@ -22,6 +21,7 @@ from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -252,7 +252,6 @@ class BannerAlert:
     topic: int
     onset: datetime.datetime
     expires: datetime.datetime | None
-    area: dict[str, Any] | None
     url: str
 
 
@@ -275,7 +274,7 @@ def _banner_candidates(municipality: Municipality) -> list[BannerAlert]:
         )
         .filter(Q(expires__isnull=True) | Q(expires__gt=timezone.now()))
         .order_by("-sent_at", "-pk")
-        .values_list("pk", "title", "severity", "topic", "onset", "expires", "area")[:MAX_CURRENT]
+        .values_list("pk", "title", "severity", "topic", "onset", "expires")[:MAX_CURRENT]
     )
     candidates = [
         BannerAlert(
@@ -285,10 +284,9 @@ def _banner_candidates(municipality: Municipality) -> list[BannerAlert]:
             topic=topic,
             onset=onset,
             expires=expires,
-            area=area,
-            url=Alert(pk=pk).get_absolute_url(),
+            url=reverse("alerts:alert-detail", args=[pk]),
         )
-        for pk, title, severity, topic, onset, expires, area in rows
+        for pk, title, severity, topic, onset, expires in rows
     ]
     cache.set(key, candidates, BANNER_CACHE_SECONDS)
     return candidates
@@ -320,13 +318,14 @@ def active_alerts_invalidate(municipality_id: int) -> None:
 
 
 def alerts_concerning_user(
-    *, user: User | AnonymousUser, municipality: Municipality, areas: dict[int, Any]
+    *, user: User | AnonymousUser, municipality: Municipality, alert_pks: list[int]
 ) -> dict[int, str]:
-    """Of the alerts given as {pk: area}, those whose area holds one of `user`'s own active
+    """Of the alerts `alert_pks`, those whose area holds one of `user`'s own active
     subscriptions (its point, grown by its radius, as targeting reaches it): {pk: place}.
 
-    Empty for an anonymous visitor. One query, only when there are alerts to look at."""
-    if not user.is_authenticated or not areas:
+    Empty for an anonymous visitor, without a query. A resident costs one query, and one more
+    for the areas when they have places to look at."""
+    if not user.is_authenticated or not alert_pks:
         return {}
     places = list(
         Subscription.objects.filter(
@@ -334,6 +333,11 @@ def alerts_concerning_user(
         )
         .order_by("pk")
         .values_list("x", "y", "radius_m", "place_label")[:MAX_OWN_PLACES]
+    )
+    if not places:
+        return {}
+    areas = dict(
+        Alert.objects.filter(pk__in=alert_pks, municipality=municipality).values_list("pk", "area")
     )
     found: dict[int, str] = {}
     for pk, area in areas.items():

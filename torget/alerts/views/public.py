@@ -51,7 +51,7 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     chain = [_label(m) for m in public_selectors.alert_chain(alert)]
     area = alert.area
     concerning = public_selectors.alerts_concerning_user(
-        user=request.user, municipality=municipality, areas={alert.pk: area} if area else {}
+        user=request.user, municipality=municipality, alert_pks=[alert.pk]
     )
     context = {
         "alert": alert,
