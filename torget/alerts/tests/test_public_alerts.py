@@ -502,3 +502,34 @@ def test_banner_reads_no_alerts_from_the_database_once_cached(
 
     assert banner(again) == banner(first) != ""
     assert not [q for q in queries.captured_queries if "alerts_alert" in q["sql"]]
+
+
+def test_alert_page_map_uses_kartverkets_tiles_which_the_csp_allows(
+    client: Client, library: Unit
+) -> None:
+    alert = sent_alert(library)
+
+    answer = client.get(f"/varsler/{alert.pk}/", **EN)
+
+    tiles = "https://cache.kartverket.no/v1/wmts/1.0.0/topo/default/webmercator/{z}/{y}/{x}.png"
+    assert f'data-tiles-url="{tiles}"' in answer.content.decode()
+    assert 'data-attribution="© Kartverket"' in answer.content.decode()
+    img_src = next(
+        part for part in answer["Content-Security-Policy"].split(";") if "img-src" in part
+    )
+    assert "https://cache.kartverket.no" in img_src.split()
+    assert "'unsafe-inline'" not in answer["Content-Security-Policy"]
+
+
+def test_alert_list_shows_an_alert_about_to_begin_as_current_but_not_in_the_banner(
+    client: Client, library: Unit
+) -> None:
+    starts = timezone.now() + datetime.timedelta(days=1)
+    sent_alert(library, title="Planlagt stenging av Storgata", topic=Topic.ROADS, onset=starts)
+
+    html = page(client, "/varsler/")
+
+    current = html.split('id="past-heading"')[0]
+    assert "Planlagt stenging av Storgata" in current
+    assert "Starts " in current and "Roads and traffic" in current
+    assert banner(html) == ""
