@@ -533,3 +533,13 @@ def test_alert_list_shows_an_alert_about_to_begin_as_current_but_not_in_the_bann
     assert "Planlagt stenging av Storgata" in current
     assert "Starts " in current and "Roads and traffic" in current
     assert banner(html) == ""
+
+
+def test_alert_pages_answer_head_as_well_as_get(client: Client, library: Unit) -> None:
+    alert = sent_alert(library)
+
+    for path in ("/varsler/", f"/varsler/{alert.pk}/", f"/varsler/{alert.pk}/cap.xml"):
+        answer = client.head(path, **EN)
+        assert answer.status_code == 200, path
+        assert answer.content == b""
+    assert client.post("/varsler/", **EN).status_code == 405

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from torget.alerts import cap, public_selectors
 from torget.alerts.models import Alert, Topic
@@ -24,7 +24,7 @@ def _label(alert: Alert) -> Alert:
     return alert
 
 
-@require_GET
+@require_safe
 def alert_list(request: HttpRequest) -> HttpResponse:
     """Current alerts (active, and those about to begin) first, then a page of past ones."""
     municipality = request.municipality  # type: ignore[attr-defined]
@@ -38,7 +38,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     return render(request, "alerts/alert_list.html", {"current": current, "past": past})
 
 
-@require_GET
+@require_safe
 def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """An alert with its updates and all-clear, its area on a map and in words.
 
@@ -68,7 +68,7 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "alerts/alert_detail.html", context)
 
 
-@require_GET
+@require_safe
 def alert_cap(request: HttpRequest, pk: int) -> HttpResponse:
     """The CAP 1.2 message of one sent alert, update or all-clear."""
     message = public_selectors.alert_message_get(
