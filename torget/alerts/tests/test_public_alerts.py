@@ -543,3 +543,26 @@ def test_alert_pages_answer_head_as_well_as_get(client: Client, library: Unit) -
         assert answer.status_code == 200, path
         assert answer.content == b""
     assert client.post("/varsler/", **EN).status_code == 405
+
+
+@pytest.mark.parametrize("path", ["/varsler/", "/varsler/feed.atom", "/varsler/cap.atom"])
+def test_list_and_feeds_cost_the_same_queries_for_few_or_many_alerts(
+    client: Client, library: Unit, path: str
+) -> None:
+    def add(count: int) -> None:
+        for _ in range(count):
+            alert = sent_alert(library)
+            sent_alert(library, original=alert, kind=Alert.Kind.UPDATE)
+            sent_alert(library, ended_at=timezone.now())
+
+    def queries() -> int:
+        page(client, path)  # the host lookup and the banner are cached from here on
+        with CaptureQueriesContext(connection) as captured:
+            page(client, path)
+        return len(captured.captured_queries)
+
+    add(2)
+    few = queries()
+    add(8)
+
+    assert queries() == few
