@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -96,9 +97,12 @@ def sms_inbound(request: HttpRequest) -> HttpResponse:
     if not isinstance(text, str):
         return JsonResponse({"error": "text is missing"}, status=400)
     try:
-        sender = phone_normalise(_text(data, "from"), sms=False)
+        # The provider's machine reads the answer: in English.
+        with translation.override("en"):
+            sender = phone_normalise(_text(data, "from"), sms=False)
     except ValidationError as exc:
-        return JsonResponse({"error": exc.messages[0]}, status=400)
+        with translation.override("en"):
+            return JsonResponse({"error": exc.messages[0]}, status=400)
     from torget.alerts.services.inbound import inbound_receive
 
     inbound = inbound_receive(
