@@ -80,7 +80,7 @@ def _rings_from_geojson(value: Any) -> list[list[tuple[float, float]]]:
         return rings
     if not isinstance(value, dict) or value.get("type") not in {"Polygon", "MultiPolygon"}:
         raise ValidationError(_("The area must be a polygon."), code="area_type")
-    polygons = (
+    polygons: list[Any] = (
         [value.get("coordinates")]
         if value["type"] == "Polygon"
         else list(value.get("coordinates") or [])
@@ -88,6 +88,8 @@ def _rings_from_geojson(value: Any) -> list[list[tuple[float, float]]]:
     result = []
     try:
         for polygon in polygons:
+            if not polygon:
+                raise IndexError
             # Holes are not used for alerts: the outer ring is the area.
             result.append([(float(lon), float(lat)) for lon, lat, *_rest in polygon[0]])
     except (TypeError, ValueError, IndexError) as error:

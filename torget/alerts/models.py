@@ -72,6 +72,8 @@ class Address(models.Model):
         indexes = [
             models.Index(fields=["municipality", "search_key"], name="address_search"),
             models.Index(fields=["municipality", "street"], name="address_street"),
+            # Naming the streets inside a drawn area reads the area's bounding box.
+            models.Index(fields=["municipality", "x", "y"], name="address_place"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -244,7 +246,10 @@ class Alert(models.Model):
 
     @property
     def root(self) -> Alert:
-        return self.original if self.original_id else self
+        """The first alert of the chain (itself, unless this is an update or all-clear)."""
+        if self.original_id is None or self.original is None:
+            return self
+        return self.original
 
 
 class Delivery(models.Model):
