@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Iterator
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from torget.accounts.models import User
 from torget.alerts import staff_selectors
@@ -28,6 +29,14 @@ from torget.alerts.tests.factories import SQUARE, subscription_make
 from torget.organisation.models import Municipality, Unit
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """The services' messages in English, which the assertions read."""
+    with translation.override("en"):
+        yield
+
 
 approver = compose_support.approver
 school_communicator = compose_support.school_communicator
