@@ -5,7 +5,8 @@ Files are read as a stream, a batch of rows at a time: coordinates are transform
 for the whole batch at once, and rows are written with bulk_create/bulk_update, so a register of
 100,000 addresses is read in one pass with bounded memory. The header names the columns (in
 English or Norwegian, in any order); the separator is `;`, `,` or a tab, read from the header;
-the text is UTF-8 with or without a byte order mark.
+the text is UTF-8 with or without a byte order mark. A record is one line: fields may be
+quoted, but not broken over lines.
 
 Every rejected row is reported with its line number and the reason; the good rows are imported
 all the same. Coordinates are in EPSG:25833 (east and north in metres) or EPSG:4326 (latitude
@@ -119,11 +120,14 @@ class RowError:
 
 @dataclasses.dataclass
 class ImportReport:
-    """What an import did: rows read, created, updated, skipped (already there), rejected."""
+    """What an import did: rows read, created, updated, unchanged, skipped (a contact already
+    subscribed), rejected."""
 
     rows: int = 0
     created: int = 0
     updated: int = 0
+    # Known rows that the import found as they were (re-importing the same register).
+    unchanged: int = 0
     skipped: int = 0
     rejected_count: int = 0
     rejected: list[RowError] = dataclasses.field(default_factory=list)
@@ -228,34 +232,32 @@ def _table(stream: IO[bytes]) -> _Table:
     columns: dict[str, int] = {}
     for index, name in enumerate(header):
         columns.setdefault(_key(name), index)
-    reader = csv.reader(text, delimiter=delimiter, strict=True)
 
     def records() -> Iterator[tuple[int, list[str] | None, str]]:
-        last = 1
-        while True:
-            start = last + 1
+        # One record per line: a stray quote then breaks its own line only, instead of
+        # swallowing the rest of the file into one field (registers and contact lists have no
+        # line breaks inside fields).
+        for line, raw in enumerate(text, start=2):
+            content = raw.rstrip("\r\n")
+            if not content.strip():
+                continue
+            if "\ufffd" in content:
+                yield line, None, _("broken row: not UTF-8 text")
+                continue
             try:
-                row = next(reader)
-            except StopIteration:
-                return
+                row = next(csv.reader((content,), delimiter=delimiter, strict=True))
             except csv.Error as error:
-                last = reader.line_num + 1
-                yield start, None, _("broken row (%(error)s)") % {"error": error}
+                yield line, None, _("broken row (%(error)s)") % {"error": error}
                 continue
-            last = reader.line_num + 1
-            if not row or not any(field.strip() for field in row):
-                continue
-            if any("\ufffd" in field for field in row):
-                yield start, None, _("broken row: not UTF-8 text")
-            elif len(row) != len(header):
+            if len(row) != len(header):
                 yield (
-                    start,
+                    line,
                     None,
                     _("broken row: %(found)s fields where the header has %(expected)s")
                     % {"found": len(row), "expected": len(header)},
                 )
             else:
-                yield start, [field.strip() for field in row], ""
+                yield line, [field.strip() for field in row], ""
 
     return _Table(header, columns, delimiter, records())
 
@@ -402,7 +404,12 @@ def _address_flush(
             else ("key", _search_key(row.street, row.number), row.postcode)
         )
         if key in good:
-            report.updated += 1  # a later row of the same address wins
+            # The same address twice in a batch: the later row wins, the earlier is reported.
+            report.reject(
+                good[key][0].line,
+                _("the same address comes again on line %(line)s, which is used instead")
+                % {"line": row.line},
+            )
         good[key] = (row, point)
     if not good:
         return
@@ -421,24 +428,48 @@ def _address_flush(
     changed: list[Address] = []
     for key, (row, (x, y, lat, lon)) in good.items():
         address = existing.get(key) or Address(municipality=municipality)
-        address.external_id = row.external_id[:64]
-        address.street = row.street[:120]
-        address.number = row.number[:12]
-        address.postcode = row.postcode[:8]
-        address.place = row.place[:120]
-        address.search_key = _search_key(row.street, row.number)[:140]
-        address.x, address.y, address.lat, address.lon = x, y, lat, lon
+        values = {
+            "external_id": row.external_id[:64],
+            "street": row.street[:120],
+            "number": row.number[:12],
+            "postcode": row.postcode[:8],
+            "place": row.place[:120],
+            "search_key": _search_key(row.street, row.number)[:140],
+            "x": x,
+            "y": y,
+            "lat": lat,
+            "lon": lon,
+        }
+        if address.pk and _same(address, values):
+            report.unchanged += 1
+            continue
+        for name, value in values.items():
+            setattr(address, name, value)
         (changed if address.pk else fresh).append(address)
     if fresh:
         Address.objects.bulk_create(fresh, batch_size=BATCH)
     if changed:
-        Address.objects.bulk_update(
-            changed,
-            ["street", "number", "postcode", "place", "search_key", "x", "y", "lat", "lon"],
-            batch_size=500,
-        )
+        # Small batches: bulk_update writes one CASE per field with a branch per row, which
+        # grows quadratically with the batch on SQLite.
+        Address.objects.bulk_update(changed, _ADDRESS_FIELDS, batch_size=50)
     report.created += len(fresh)
     report.updated += len(changed)
+
+
+_ADDRESS_FIELDS = ["street", "number", "postcode", "place", "search_key", "x", "y", "lat", "lon"]
+
+
+def _same(address: Address, values: dict[str, Any]) -> bool:
+    """True if re-importing `values` would not change `address` (coordinates compared to about
+    a millimetre: a transformation may differ in the last digits)."""
+    for name, value in values.items():
+        current = getattr(address, name)
+        if isinstance(value, float):
+            if abs(current - value) > (1e-3 if name in ("x", "y") else 1e-8):
+                return False
+        elif current != value:
+            return False
+    return True
 
 
 @transaction.atomic

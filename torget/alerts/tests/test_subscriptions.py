@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from allauth.account.models import EmailAddress
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from conftest import run_tasks
 from torget.accounts.models import User
@@ -42,6 +44,13 @@ def _address(
         lon=lonlat[0],
         lat=lonlat[1],
     )
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Messages of services called directly are read in English, their message ids."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
