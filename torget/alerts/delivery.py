@@ -81,7 +81,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, Count, F, Value, When
+from django.db.models import Count, F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from torget.alerts.models import Alert, Delivery, Medium
@@ -94,6 +95,16 @@ Status = Delivery.Status
 # What a message handed over without a reply we could read becomes on replay: an e-mail the
 # server took is final, an SMS waits for its receipt.
 HANDED_STATUS = {Medium.EMAIL.value: Status.DELIVERED, Medium.SMS.value: Status.SENT}
+# The fields a claimed row is loaded with (see `claim`), and its subscription's token.
+CLAIM_FIELDS = (
+    "id",
+    "alert_id",
+    "medium",
+    "destination",
+    "language",
+    "attempts",
+    "status",
+)
 # The longest error text a row keeps (the column's length).
 ERROR_LENGTH = 300
 
@@ -285,11 +296,34 @@ def _alert_messages_render(cache_size: int = 64) -> Render:
             for alert_id, alert in alerts.items():
                 cache[alert_id] = AlertMessages(alert)
         return [
-            cache[row.alert_id].outgoing(row, row.subscription.token if row.subscription else "")
+            cache[row.alert_id].outgoing(row, getattr(row, "subscription_token", ""))
             for row in rows
         ]
 
     return render
+
+
+def _provider_ids_write(outcomes: Sequence[Outcome], chunk: int = 500) -> None:
+    """Set each row's provider id: one `UPDATE ... SET provider_id = CASE id WHEN ...` per
+    chunk, written by hand because building the same CASE from ORM expressions costs more
+    than sending the messages."""
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    column = connection.ops.quote_name("provider_id")
+    key = connection.ops.quote_name("id")
+    with connection.cursor() as cursor:
+        for start in range(0, len(outcomes), chunk):
+            part = outcomes[start : start + chunk]
+            params: list[Any] = []
+            for o in part:
+                params += [o.delivery_id, o.provider_id[:100]]
+            params += [o.delivery_id for o in part]
+            whens = " ".join(["WHEN %s THEN %s"] * len(part))
+            marks = ", ".join(["%s"] * len(part))
+            cursor.execute(
+                f"UPDATE {table} SET {column} = CASE {key} {whens} ELSE {column} END "  # noqa: S608
+                f"WHERE {key} IN ({marks})",
+                params,
+            )
 
 
 @dataclass
@@ -409,10 +443,12 @@ class DeliveryEngine:
             Delivery.objects.filter(id__in=ids, status=Status.QUEUED).update(
                 status=Status.CLAIMED, claimed_by=self.worker_id, claimed_until=now + self.lease
             )
+        # Only what a message is built from and what recording needs: a batch is loaded for
+        # every 200 messages, and whole subscription rows would cost more than the sending.
         return list(
-            Delivery.objects.filter(
-                id__in=ids, status=Status.CLAIMED, claimed_by=self.worker_id
-            ).select_related("subscription")
+            Delivery.objects.filter(id__in=ids, status=Status.CLAIMED, claimed_by=self.worker_id)
+            .only(*CLAIM_FIELDS)
+            .annotate(subscription_token=Coalesce(F("subscription__token"), Value("")))
         )
 
     def render(self, rows: Sequence[Delivery]) -> list[Outgoing]:
@@ -526,19 +562,13 @@ class DeliveryEngine:
                 }
                 if result is Result.DELIVERED:
                     values["delivered_at"] = now
-                if ids_with_provider_id:
-                    values["provider_id"] = Case(
-                        *[
-                            When(id=o.delivery_id, then=Value(o.provider_id[:100]))
-                            for o in ids_with_provider_id
-                        ],
-                        default=F("provider_id"),
-                    )
                 # Never overwrite a final status; a row swept back to the queue while we held
                 # it was still handed over by us, and that is the truth to record.
-                Delivery.objects.filter(
+                updated = Delivery.objects.filter(
                     id__in=ids, status__in=[Status.CLAIMED, Status.QUEUED]
                 ).update(**values)
+                if updated and ids_with_provider_id:
+                    _provider_ids_write(ids_with_provider_id)
             if for_retry:
                 Delivery.objects.bulk_update(
                     for_retry,

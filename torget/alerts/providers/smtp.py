@@ -22,6 +22,7 @@ from __future__ import annotations
 import binascii
 import contextlib
 import email.utils
+import functools
 import logging
 import smtplib
 import socket
@@ -40,8 +41,10 @@ logger = logging.getLogger("torget.alerts.smtp")
 MAX_LINE = 998
 
 
+@functools.lru_cache(maxsize=4096)
 def _header_value(value: str) -> str:
-    """A header value on one line, RFC 2047-encoded if it is not ASCII."""
+    """A header value on one line, RFC 2047-encoded if it is not ASCII. Cached: an alert's
+    subject is the same in every message, and encoding it costs more than sending it."""
     value = " ".join(value.replace("\r", " ").replace("\n", " ").split())
     if value.isascii():
         return value
@@ -50,6 +53,15 @@ def _header_value(value: str) -> str:
 
 def _address(text: str) -> str:
     return email.utils.parseaddr(text)[1] or text
+
+
+def _recipient(destination: str) -> tuple[str, str]:
+    """The address for RCPT TO, and why it cannot be used ("" if it can)."""
+    if not destination.isascii():
+        return destination, "address is not ASCII"
+    if any(c in destination for c in "<>\r\n ") or "@" not in destination:
+        return destination, "not an e-mail address"
+    return destination, ""
 
 
 class SmtpProvider:
@@ -82,6 +94,8 @@ class SmtpProvider:
         self._smtp: smtplib.SMTP | None = None
         self._pipelining = False
         self._eightbit = False
+        self._pending = False
+        self._mail = b""
         self._date = ("", 0)
 
     @classmethod
@@ -115,6 +129,10 @@ class SmtpProvider:
             raise
         self._pipelining = smtp.has_extn("pipelining")
         self._eightbit = smtp.has_extn("8bitmime")
+        self._mail = b"MAIL FROM:<%s>%s\r\n" % (
+            _address(self.sender).encode(),
+            b" BODY=8BITMIME" if self._eightbit else b"",
+        )
         self._smtp = smtp
         return smtp
 
@@ -177,7 +195,15 @@ class SmtpProvider:
 
     def send(self, messages: Sequence[Outgoing], handed: Handed) -> list[Outcome]:
         outcomes: list[Outcome] = []
+        recipients = [_recipient(m.destination) for m in messages]
+        # The envelope of the next message goes out in the same write as this message's
+        # end-of-data dot (RFC 2920 allows it): one write and one read per message.
+        self._pending = False
         for index, message in enumerate(messages):
+            recipient, problem = recipients[index]
+            if problem:
+                outcomes.append(Outcome(message.delivery_id, Result.PERMANENT, error=problem))
+                continue
             if self._smtp is None:
                 try:
                     self._connect()
@@ -189,31 +215,33 @@ class SmtpProvider:
                         for m in messages[index:]
                     ]
                     return outcomes
-            outcomes.append(self._send_one(message, handed))
+            following = ""
+            if index + 1 < len(messages) and not recipients[index + 1][1]:
+                following = recipients[index + 1][0]
+            outcomes.append(self._send_one(message, recipient, following, handed))
         return outcomes
 
-    def _send_one(self, message: Outgoing, handed: Handed) -> Outcome:
+    def _envelope(self, recipient: str) -> bytes:
+        return b"%sRCPT TO:<%s>\r\nDATA\r\n" % (self._mail, recipient.encode())
+
+    def _send_one(
+        self, message: Outgoing, recipient: str, following: str, handed: Handed
+    ) -> Outcome:
+        """Send one message whose envelope may already be on its way (`self._pending`);
+        `following` is the next message's recipient, whose envelope may follow the dot."""
         smtp = self._smtp
         assert smtp is not None
         delivery_id = message.delivery_id
         try:
-            recipient = message.destination.encode("ascii").decode()
-        except UnicodeEncodeError:
-            return Outcome(delivery_id, Result.PERMANENT, error="address is not ASCII")
-        if any(c in recipient for c in "<>\r\n ") or "@" not in recipient:
-            return Outcome(delivery_id, Result.PERMANENT, error="not an e-mail address")
-        try:
             data = self.render(message)
-            mail = f"MAIL FROM:<{_address(self.sender)}>"
-            if self._eightbit:
-                mail += " BODY=8BITMIME"
-            commands = f"{mail}\r\nRCPT TO:<{recipient}>\r\nDATA\r\n".encode()
             if self._pipelining:
-                smtp.send(commands)
+                if not self._pending:
+                    smtp.send(self._envelope(recipient))
+                self._pending = False
                 replies = [smtp.getreply(), smtp.getreply(), smtp.getreply()]
             else:
                 replies = []
-                for command in commands.split(b"\r\n")[:3]:
+                for command in self._envelope(recipient).split(b"\r\n")[:3]:
                     smtp.send(command + b"\r\n")
                     replies.append(smtp.getreply())
                     if replies[-1][0] not in (250, 251, 354):
@@ -227,17 +255,25 @@ class SmtpProvider:
                 code, text = refused or replies[-1]
                 self._reset(code)
                 return self._failure(delivery_id, code, text, "before the message")
-            smtp.sock.sendall(data + b".\r\n")  # type: ignore[union-attr]
+            tail = self._envelope(following) if following and self._pipelining else b""
+            smtp.sock.sendall(data + b".\r\n" + tail)  # type: ignore[union-attr]
             handed(delivery_id)
+            self._pending = bool(tail)
             code, text = smtp.getreply()
         except (OSError, smtplib.SMTPException) as exc:
             self._drop(smtp)
             self._smtp = None
+            self._pending = False
             return Outcome(delivery_id, Result.TEMPORARY, error=f"SMTP: {_describe(exc)}")
         if 200 <= code < 300:
             message_id = message.headers.get("Message-ID", "").strip().strip("<>")
             return Outcome(delivery_id, Result.DELIVERED, provider_id=message_id[:100])
-        self._reset(code)
+        # The reply to the dot ends the transaction whatever it says: no RSET (and none may
+        # come between the next envelope, already sent, and its replies).
+        if code == 421 or code < 200:
+            self._drop(smtp)
+            self._smtp = None
+            self._pending = False
         return self._failure(delivery_id, code, text, "after the message")
 
     def _reset(self, code: int) -> None:

@@ -409,3 +409,22 @@ def test_socket_reads_time_out_rather_than_hang(raw_server: Any) -> None:
     assert handed == [5]
     assert outcome.result is Result.TEMPORARY
     assert outcome.error == "SMTP: timed out waiting for the server"
+
+
+def test_a_refusal_after_the_dot_leaves_the_next_pipelined_message_unharmed(
+    raw_server: Any,
+) -> None:
+    server = raw_server(pipelining=True, script={".": ["554 5.7.1 spam", "421 4.3.2 bye"]})
+    provider = smtp(server.port, timeout=2)
+    handed: list[int] = []
+    outcomes = provider.send([outgoing(1), outgoing(2), outgoing(3)], handed.append)
+    provider.close()
+    assert [(o.result, o.error) for o in outcomes] == [
+        (Result.PERMANENT, "554 5.7.1 spam"),
+        (Result.TEMPORARY, "421 4.3.2 bye"),
+        (Result.DELIVERED, ""),
+    ]
+    assert handed == [1, 2, 3]
+    # The 421 closed the connection; the third message went over a new one.
+    assert server.connections == 2
+    assert b"delivery-3." in server.messages[-1]
