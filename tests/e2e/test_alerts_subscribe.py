@@ -122,3 +122,72 @@ def test_resident_subscribes_by_email_for_an_address_and_confirms_with_the_link(
     page.get_by_role("button", name="Yes, unsubscribe").click()
     expect(page.get_by_role("status")).to_contain_text("You have unsubscribed.")
     expect(page.get_by_role("link", name="Subscribe again")).to_be_visible()
+
+
+def _in_thread(work: Callable[[], str]) -> str:
+    """Run `work` (database reads) in a thread without Playwright's event loop."""
+    result: list[str] = []
+
+    def run() -> None:
+        try:
+            result.append(work())
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, name="reader")
+    thread.start()
+    thread.join(timeout=30)
+    assert result, "the reader did not finish"
+    return result[0]
+
+
+def _latest_sms_code() -> str:
+    from torget.alerts.models import OutboxMessage
+
+    message = OutboxMessage.objects.filter(medium="sms", destination="+4791234567").first()
+    assert message is not None
+    match = re.search(r"\b(\d{6})\b", message.body)
+    assert match
+    return match.group(1)
+
+
+def test_resident_clicks_the_map_for_a_point_and_confirms_by_sms_code(
+    new_page: Callable[..., Page],
+    settings: Settings,
+    run_worker: Callable[[], None],
+    no_map_tiles: None,
+) -> None:
+    settings.ALERT_SMS_PROVIDER = "outbox"
+    page = new_page(extra_http_headers={"Accept-Language": "en"})
+    page.goto("/varsler/abonner/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Get alerts by SMS or e-mail")
+    latitude = page.get_by_label("Latitude")
+    expect(latitude).to_have_value("")
+    page.get_by_role("region", name="Map: click to choose the point").click()
+    # The click wrote the point into the fields and chose "A point on the map".
+    expect(latitude).to_have_value(re.compile(r"^-?\d+\.\d{6}$"))
+    expect(page.get_by_label("Longitude")).to_have_value(re.compile(r"^-?\d+\.\d{6}$"))
+    expect(page.get_by_label("A point on the map", exact=True)).to_be_checked()
+    # The map shows all of Norway; type a point in Oslo, as one may without the map.
+    latitude.fill("59.9150")
+    page.get_by_label("Longitude").fill("10.7450")
+    page.get_by_label("Radius in metres").fill("500")
+    page.get_by_label("Mobile number, for SMS").fill("912 34 567")
+    page.get_by_role("button", name="Subscribe").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Enter the code from the SMS")
+    run_worker()
+    code = _in_thread(_latest_sms_code)
+    page.get_by_label("Code from the SMS").fill("000000" if code != "000000" else "111111")
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_text("Wrong code. 4 tries left.")).to_be_visible()
+    page.get_by_label("Code from the SMS").fill(code)
+    page.get_by_role("button", name="Confirm").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your alert subscription")
+    expect(page.get_by_role("status")).to_contain_text("your SMS alerts are on")
+    summary = page.locator(".subscription-summary")
+    expect(summary).to_contain_text("+4791234567")
+    expect(summary).to_contain_text("Point 59.91500, 10.74500")
+    expect(summary).to_contain_text("within 500 metres")
+    expect(summary).to_contain_text("Active")

@@ -10,6 +10,7 @@ still waits for confirmation, and are safe to run twice: the e-mail carries the 
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -20,6 +21,9 @@ from django_tasks import task
 
 from torget.core.links import absolute_url
 
+if TYPE_CHECKING:
+    from torget.alerts.models import Subscription
+
 logger = logging.getLogger(__name__)
 
 
@@ -27,7 +31,7 @@ class CodeNotSent(Exception):
     """The SMS provider refused the code or could not be reached; a later run sends it."""
 
 
-def _pending(subscription_id: int, medium: str):  # type: ignore[no-untyped-def]
+def _pending(subscription_id: int, medium: str) -> Subscription | None:
     from torget.alerts.models import Subscription
 
     return (

@@ -82,7 +82,6 @@ EMAIL = ("email", "e_mail", "e_post", "epost", "mail", "e_postadresse")
 ADDRESS = ("address", "adresse")
 TOPICS = ("topics", "topic", "emner", "emne", "tema")
 RADIUS = ("radius", "radius_m")
-NAME = ("name", "navn")
 
 _TOPIC_WORDS = {
     "water": Topic.WATER,
@@ -665,7 +664,8 @@ def contacts_import(
     *, municipality: Municipality, actor: User | None, stream: IO[bytes], crs: str = CRS_AUTO
 ) -> ImportReport:
     """Import a contact list from CSV (`name;phone;email;address;topics`, or coordinates instead
-    of the address) as active subscriptions (source: import), one per phone number and e-mail
+    of the address; a name is allowed but not kept, a subscription has no name) as active
+    subscriptions (source: import), one per phone number and e-mail
     address of each row. The address must be in the register. Raises PermissionDenied, and
     ValidationError when the header lacks the contact or place columns."""
     _check_actor(actor, municipality)

@@ -526,3 +526,25 @@ def test_min_side_subscription_to_an_unverified_address_still_needs_the_link(
     page = client.get(reverse("accounts:my-page")).content.decode()
     assert "open the link we sent by e-mail to confirm" in page
     assert subscription.token not in page
+
+
+def test_code_confirmation_is_rate_limited_per_address(
+    client: Client, municipality: Municipality, storgata: Address, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(views, "CODE_TRIES_PER_IP_PER_HOUR", 1)
+    (subscription,) = services.subscription_start(
+        municipality=municipality,
+        actor=None,
+        place=services.Place(address=storgata),
+        topics=Topic.WATER,
+        phone="91234567",
+    )
+    url = reverse("alerts:subscription-code", args=[subscription.token])
+    code = services.subscription_code(subscription)
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    assert client.post(url, {"code": wrong, "action": "confirm"}).status_code == 422
+    refused = client.post(url, {"code": code, "action": "confirm"})
+    assert refused.status_code == 429
+    assert "Too many tries from here" in refused.content.decode()
+    subscription.refresh_from_db()
+    assert subscription.status == Subscription.Status.PENDING

@@ -31,8 +31,6 @@ from torget.organisation.models import Municipality
 SUBSCRIBES_PER_IP_PER_HOUR = 20
 CODE_TRIES_PER_IP_PER_HOUR = 30
 _SESSION_EMAIL = "alerts_email_sent"
-# Field names of the service's errors that the form shows beside another field.
-_FIELD = {"address": "address", "lat": "lat", "lon": "lon"}
 
 
 def _municipality(request: HttpRequest) -> Municipality:
@@ -46,9 +44,9 @@ def _ip(request: HttpRequest) -> str:
 def _refuse(form: Any, exc: Exception) -> None:
     """Put a service's refusal beside the fields it concerns, or on the form."""
     if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        # The service names the form's own fields (phone, email, address, lat, radius_m ...).
         for name, errors in exc.message_dict.items():
-            field = _FIELD.get(name, name)
-            form.add_error(field if field in form.fields else None, errors)
+            form.add_error(name if name in form.fields else None, errors)
     elif isinstance(exc, ValidationError):
         form.add_error(None, exc.messages)
     elif isinstance(exc, TorgetError):
