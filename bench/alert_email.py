@@ -347,7 +347,6 @@ class SmtpSink:
         if os.geteuid() == 0:
             command += ["-u", "nobody"]
         if self.dump is not None:
-            self.dump.parent.chmod(0o777)
             command += ["-D", str(self.dump)]
         command += [f"127.0.0.1:{self.port}", "1000"]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
