@@ -71,3 +71,45 @@
     });
   }
 })();
+
+/* Suggestions from the address register as the resident types (a <datalist>). Without this
+   script the form finds the address when it is sent, and offers a choice if several match. */
+(function () {
+  "use strict";
+  var list = document.getElementById("address-suggestions");
+  var input = document.getElementById("id_address");
+  if (!list || !input || !window.fetch) {
+    return;
+  }
+  input.setAttribute("list", list.id);
+  var timer = null;
+  var asked = "";
+  input.addEventListener("input", function () {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(function () {
+      var text = input.value.trim();
+      if (text.length < 3 || text === asked) {
+        return;
+      }
+      asked = text;
+      window
+        .fetch(list.getAttribute("data-url") + "?q=" + encodeURIComponent(text), {
+          headers: { Accept: "application/json" },
+        })
+        .then(function (response) {
+          return response.ok ? response.json() : { addresses: [] };
+        })
+        .then(function (data) {
+          list.textContent = "";
+          data.addresses.forEach(function (label) {
+            var option = document.createElement("option");
+            option.value = label;
+            list.appendChild(option);
+          });
+        })
+        .catch(function () {
+          /* No suggestions: the form still finds the address when it is sent. */
+        });
+    }, 200);
+  });
+})();

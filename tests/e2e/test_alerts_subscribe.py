@@ -79,7 +79,13 @@ def test_resident_subscribes_by_email_for_an_address_and_confirms_with_the_link(
     expect(page.get_by_role("heading", level=1)).to_have_text("Get alerts by SMS or e-mail")
     # With JavaScript the map is there to click; the address needs no map.
     expect(page.get_by_role("region", name="Map: click to choose the point")).to_be_visible()
-    page.get_by_label("Address", exact=True).fill("Storgata 5")
+    # With JavaScript the register suggests addresses as one types.
+    page.get_by_label("Address", exact=True).fill("storg")
+    expect(page.locator("#address-suggestions option")).to_have_count(1)
+    expect(page.locator("#address-suggestions option")).to_have_attribute(
+        "value", "Storgata 5, 0150 Oslo"
+    )
+    page.get_by_label("Address", exact=True).fill("Storgata 5, 0150 Oslo")
     page.get_by_label("Power").uncheck()
     page.get_by_label("E-mail address").fill("nora@example.no")
     page.get_by_role("button", name="Subscribe").click()

@@ -24,12 +24,18 @@ def address_search(
 ) -> list[Address]:
     """Addresses of the register matching what was typed: the exact address when there is one,
     else those beginning with it ("storgata 1" finds Storgata 1, 10, 12 ...), by street and
-    number. An empty text finds nothing."""
+    number. A postcode after a comma chooses among equal addresses. An empty text finds
+    nothing."""
     key = address_normalise(text)
     if not key:
         return []
     base = Address.objects.filter(municipality=municipality)
     exact = list(base.filter(search_key=key).order_by("postcode", "pk")[:limit])
+    if len(exact) > 1:
+        # "Storgata 5, 0150 Oslo" (a suggestion taken as it was shown) picks by postcode.
+        tail = text.split(",", 1)[1].split() if "," in text else []
+        if tail:
+            exact = [a for a in exact if a.postcode == tail[0]] or exact
     if exact:
         return exact
     return list(base.filter(search_key__startswith=key).order_by("search_key", "pk")[:limit])

@@ -78,6 +78,7 @@ urlpatterns += [
         name="subscription-unsubscribe",
     ),
     path("ansatt/varsler/import/", alert_imports.alert_import, name="staff-import"),
+    path("varsler/adresser.json", subscriptions.address_suggest, name="address-suggest"),
 ]
 
 # The development outbox: what the outbox provider kept instead of sending.

@@ -548,3 +548,21 @@ def test_code_confirmation_is_rate_limited_per_address(
     assert "Too many tries from here" in refused.content.decode()
     subscription.refresh_from_db()
     assert subscription.status == Subscription.Status.PENDING
+
+
+def test_address_suggestions_and_a_chosen_suggestion_with_its_postcode(
+    client: Client, municipality: Municipality, storgata: Address
+) -> None:
+    twin = _address(municipality, "Storgata", "5", OUTSIDE)
+    twin.postcode = "0160"
+    twin.save()
+    _address(municipality, "Storgata", "50", OUTSIDE)
+    data = client.get(reverse("alerts:address-suggest"), {"q": "storgata 5"}).json()
+    assert data == {"addresses": ["Storgata 5, 0150 Oslo", "Storgata 5, 0160 Oslo"]}
+    prefix = client.get(reverse("alerts:address-suggest"), {"q": "Storg"}).json()
+    assert len(prefix["addresses"]) == 3
+    assert client.get(reverse("alerts:address-suggest"), {"q": ""}).json() == {"addresses": []}
+
+    response = client.post(SUBSCRIBE, _form(address="Storgata 5, 0160 Oslo", email="z@example.no"))
+    assert response.status_code == 302
+    assert Subscription.objects.get().address == twin

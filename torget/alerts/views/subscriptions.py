@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -271,3 +271,13 @@ def subscription_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if subscription.status == Subscription.Status.UNSUBSCRIBED:
         return redirect("alerts:subscription-manage", token=token)
     return render(request, "alerts/subscription_unsubscribe.html", {"subscription": subscription})
+
+
+@require_http_methods(["GET", "HEAD"])
+def address_suggest(request: HttpRequest) -> JsonResponse:
+    """Addresses of the register matching `q`, for the sign-up form's suggestions (JavaScript
+    only; without it the form searches when it is sent)."""
+    matches = selectors.address_search(
+        municipality=_municipality(request), text=request.GET.get("q", "")[:140]
+    )
+    return JsonResponse({"addresses": [str(address) for address in matches]})
