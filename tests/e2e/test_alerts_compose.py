@@ -18,12 +18,15 @@ from playwright.sync_api import Page, expect
 
 from conftest import TOTP_SECRET
 from tests.e2e.test_accounts import log_in_with_password, start_of_a_totp_period
+from tests.e2e.test_inbox import session_cookie
 from torget.accounts.models import User
 from torget.accounts.services import totp_current_code
 from torget.alerts import geo
 from torget.alerts.delivery import DeliveryEngine
-from torget.alerts.models import Address, Medium
+from torget.alerts.models import Address, AlertSettings, Medium
 from torget.alerts.providers.outbox import OutboxProvider
+from torget.alerts.tests.compose_support import approver as approver
+from torget.alerts.tests.compose_support import root_communicator as root_communicator
 from torget.alerts.tests.factories import subscription_make
 from torget.organisation.models import Municipality
 
@@ -37,8 +40,9 @@ DELIVERY_SECONDS = 30
 
 @pytest.fixture
 def register_and_subscribers(municipality: Municipality) -> None:
-    """An address register spanning a square in Oslo's centre; a subscriber by SMS and one by
-    e-mail in its middle, and one by SMS near its south-west corner, outside what is drawn."""
+    """An address register spanning a square in Oslo's centre (the map opens on it); a
+    subscriber by SMS and one by e-mail in its middle, and one by SMS beyond its south-west
+    corner, outside anything drawn around the middle of the map."""
     for number, (lon, lat) in enumerate([SOUTH_WEST, NORTH_EAST], start=1):
         x, y = geo.to_25833(lon, lat)
         Address.objects.create(
@@ -55,7 +59,7 @@ def register_and_subscribers(municipality: Municipality) -> None:
     subscription_make(
         municipality, destination="nora@example.no", medium="email", lonlat=(10.7452, 59.9151)
     )
-    subscription_make(municipality, destination="+4791000009", lonlat=(10.7405, 59.9105))
+    subscription_make(municipality, destination="+4791000009", lonlat=(10.735, 59.905))
 
 
 @pytest.fixture
@@ -118,7 +122,8 @@ def log_in_with_two_factors(page: Page, email: str, password: str) -> None:
 
 def draw_polygon(page: Page, corners: list[tuple[float, float]]) -> None:
     """Choose the polygon tool and click each corner, given as fractions of the map's width
-    and height, then the first corner again to close the area.
+    and height (clear of the tool bars at the top left), then the first corner again to close
+    the area.
 
     Leaflet.draw ignores a click that comes within 50 ms of the last corner (it takes it for
     part of a double click), and a script clicks faster than that: so each click is checked
@@ -178,7 +183,7 @@ def test_communicator_draws_an_area_sends_and_watches_it_delivered(
     page.get_by_label("Text", exact=True).fill("Vannet er stengt til kl. 18. Kok vannet.")
 
     expect(page.locator("[data-area-map]")).to_be_visible()
-    draw_polygon(page, [(0.3, 0.3), (0.7, 0.3), (0.7, 0.7), (0.3, 0.7)])
+    draw_polygon(page, [(0.35, 0.3), (0.7, 0.3), (0.7, 0.7), (0.35, 0.7)])
     area = page.get_by_label(re.compile("^Area: corners"))
     expect(area).to_have_value(re.compile(r'^\{"type": ?"Polygon", ?"coordinates"'))
     expect(page.locator("[data-area-map-status]")).to_have_text(
@@ -213,3 +218,113 @@ def test_communicator_draws_an_area_sends_and_watches_it_delivered(
     expect(page.locator('[data-count="delivered"]')).to_have_text("2")
     expect(page.locator('[data-count="queued"]')).to_have_text("0")
     expect(page.get_by_role("link", name="Write an update")).to_be_visible()
+
+
+# --- typed corners, and approval by a second person ------------------------------------------
+
+
+@pytest.fixture
+def approval_rule(municipality: Municipality) -> None:
+    AlertSettings.objects.create(municipality=municipality, require_approval=True)
+
+
+@pytest.fixture
+def staff_cookies(
+    communicator: User, approver: User, server_url: str
+) -> dict[str, list[dict[str, str]]]:
+    """Session cookies (made before the browser starts: no ORM while it runs), and English."""
+    english = {"name": "torget_language", "value": "en", "url": server_url}
+    return {
+        "author": [session_cookie(communicator, server_url), english],
+        "approver": [session_cookie(approver, server_url), english],
+    }
+
+
+def test_corners_typed_instead_of_drawn_and_a_second_person_approves(
+    new_page: Callable[..., Page],
+    register_and_subscribers: None,
+    approval_rule: None,
+    staff_cookies: dict[str, list[dict[str, str]]],
+) -> None:
+    author = new_page()
+    author.context.add_cookies(staff_cookies["author"])
+    author.goto("/ansatt/varsler/")
+    expect(author.get_by_role("heading", name="No alerts yet.")).to_be_visible()
+    author.get_by_role("link", name="New alert").click()
+
+    expect(author.get_by_role("heading", level=1)).to_have_text("New alert")
+    author.get_by_role("radio", name="Water and sewage").check()
+    author.get_by_label("Title").fill("Vannlekkasje i Storgata")
+    author.get_by_label("Text", exact=True).fill("Vannet er stengt til kl. 18.")
+    area = author.get_by_label(re.compile("^Area: corners"))
+    area.fill("59.9140, 10.7440\n59.9140, 10.7460\n59.9160")  # a corner short
+    author.get_by_role("button", name="Save and preview").click()
+
+    # Refused beside the field, with everything typed kept.
+    expect(author.get_by_role("alert")).to_contain_text("Area")
+    expect(area).to_have_accessible_description(re.compile("is not a .latitude, longitude. pair"))
+    expect(author.get_by_label("Title")).to_have_value("Vannlekkasje i Storgata")
+    area.fill("59.9140, 10.7440\n59.9140, 10.7460\n59.9160, 10.7460\n59.9160, 10.7440")
+    area.blur()  # typed corners are drawn on the map too
+    expect(author.locator("[data-area-map-canvas] path.leaflet-interactive")).to_have_count(1)
+    author.get_by_role("button", name="Save and preview").click()
+
+    # The preview counts (the server does: also without JavaScript), and asks for approval
+    # instead of sending.
+    recipients = author.get_by_role("table", name="Recipients by channel")
+    expect(recipients.get_by_role("row", name="In all")).to_contain_text("2")
+    expect(author.locator("main")).to_contain_text("characters in GSM-7: 1 SMS.")
+    author.get_by_role("button", name="Ask for approval").click()
+    expect(author.get_by_role("status")).to_contain_text("must now approve it")
+    expect(author.get_by_role("button", name="Approve and send")).to_have_count(0)
+
+    # The second person finds it waiting, approves, and it is sent.
+    second = new_page()
+    second.context.add_cookies(staff_cookies["approver"])
+    second.goto("/ansatt/varsler/")
+    expect(second.locator("main")).to_contain_text("Waits for your approval")
+    second.get_by_role("link", name="Vannlekkasje i Storgata").click()
+    expect(second.locator("main")).to_contain_text("asks you to approve this alert")
+    second.get_by_role("button", name="Approve and send").click()
+    expect(second.get_by_role("status").filter(has_text="Approved.")).to_be_visible()
+    expect(second.locator("[data-progress-summary]")).to_have_text("0 of 2 delivered so far.")
+
+
+# --- predefined zones ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def root_cookies(root_communicator: User, server_url: str) -> list[dict[str, str]]:
+    return [
+        session_cookie(root_communicator, server_url),
+        {"name": "torget_language", "value": "en", "url": server_url},
+    ]
+
+
+def test_a_zone_drawn_once_is_picked_for_an_alert(
+    page: Page, register_and_subscribers: None, root_cookies: list[dict[str, str]]
+) -> None:
+    page.context.add_cookies(root_cookies)
+    page.goto("/ansatt/varsler/soner/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Predefined zones")
+    expect(page.locator("main")).to_contain_text("No zones yet.")
+    page.get_by_label("Name").fill("Sentrum")
+    draw_polygon(page, [(0.35, 0.3), (0.8, 0.3), (0.8, 0.8), (0.35, 0.8)])
+    page.get_by_role("button", name="Save the zone").click()
+    expect(page.get_by_role("status")).to_contain_text("The zone “Sentrum” is saved.")
+    expect(page.get_by_role("row", name=re.compile("^Sentrum 4"))).to_be_visible()
+
+    page.goto("/ansatt/varsler/ny/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("New alert")
+    expect(page.get_by_label("Zone", exact=True)).to_be_hidden()
+    page.get_by_role("radio", name="Predefined zone").check()
+    expect(page.locator("[data-area-map]")).to_be_hidden()
+    page.get_by_label("Zone", exact=True).select_option(label="Sentrum")
+    page.get_by_role("radio", name="Water and sewage").check()
+    page.get_by_label("Title").fill("Vannlekkasje i sentrum")
+    page.get_by_label("Text", exact=True).fill("Vannet er stengt.")
+    page.get_by_role("button", name="Save and preview").click()
+
+    expect(page.locator("main")).to_contain_text("Zone: Sentrum")
+    recipients = page.get_by_role("table", name="Recipients by channel")
+    expect(recipients.get_by_role("row", name="In all")).to_contain_text("2")

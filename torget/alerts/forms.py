@@ -168,7 +168,7 @@ class AlertForm(_MessageFields):
         ),
     )
     zone = forms.ModelChoiceField(
-        label=_("Predefined zone"),
+        label=_("Zone"),
         queryset=Zone.objects.none(),
         required=False,
         empty_label=_("Choose a zone"),
