@@ -364,7 +364,7 @@ class DeliveryEngine:
         self.buckets = dict(buckets or {})
         for medium, provider in self.providers.items():
             self.buckets.setdefault(medium, TokenBucket(provider.rate_per_second))
-        self._receipts: Callable[[], int] | bool | None = False
+        self._receipts: Callable[..., int] | bool | None = False
 
     # --- start: replay and recover -----------------------------------------------------------
 
@@ -514,7 +514,6 @@ class DeliveryEngine:
         journal.outcomes(name, outcomes)
         self._record(name, by_id, outcomes)
         journal.truncate()
-        self._apply_receipts()
 
     def _record(
         self, provider: str, rows: Mapping[int, Delivery], outcomes: Sequence[Outcome]
@@ -587,9 +586,16 @@ class DeliveryEngine:
                     failed,
                     ["status", "attempts", "error", "claimed_by", "claimed_until", "provider"],
                 )
+        self._apply_receipts(provider, accepted[Result.SENT])
 
-    def _apply_receipts(self) -> None:
-        """Let receipts that came before their message's provider id was recorded find it."""
+    def _apply_receipts(self, provider: str, outcomes: Sequence[Outcome]) -> None:
+        """Let receipts that came before their message's provider id was recorded find it
+        (an SMSC can answer `deliver_sm` before we have written the id of its `submit_sm`)."""
+        provider_ids = [
+            o.provider_id for o in outcomes if o.result is Result.SENT and o.provider_id
+        ]
+        if not provider_ids:
+            return
         if self._receipts is False:
             try:
                 from torget.alerts.receipts import receipts_apply_pending
@@ -598,7 +604,7 @@ class DeliveryEngine:
             else:
                 self._receipts = receipts_apply_pending
         if callable(self._receipts):
-            self._receipts()
+            self._receipts(provider=provider, provider_ids=provider_ids)
 
     # --- housekeeping -------------------------------------------------------------------------
 

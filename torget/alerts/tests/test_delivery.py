@@ -300,6 +300,28 @@ def test_a_provider_that_raises_puts_the_batch_back_without_losing_what_it_hande
     assert Delivery.objects.get(pk=rows[1].pk).error == "recorder: peer went away"
 
 
+def test_a_receipt_that_came_before_the_id_was_recorded_is_applied_after_the_flush(
+    alert: Alert, journal_dir: Path
+) -> None:
+    from torget.alerts.receipts import receipt_record
+
+    (row,) = queue(alert, 1, medium=Medium.SMS)
+
+    class FastSmsc(Recorder):
+        name = "smpp"
+        medium = "sms"
+
+        def send(self, messages: Sequence[Outgoing], handed: Handed) -> list[Outcome]:
+            handed(messages[0].delivery_id)
+            # The SMSC's deliver_sm arrives before the engine has written the message id.
+            receipt_record(provider="smpp", provider_id="smsc-77", status="delivered")
+            return [Outcome(messages[0].delivery_id, Result.SENT, "smsc-77")]
+
+    engine(FastSmsc()).run_once()
+    row.refresh_from_db()
+    assert (row.status, row.provider, row.provider_id) == (Status.DELIVERED, "smpp", "smsc-77")
+
+
 # --- rate limit -------------------------------------------------------------------------------
 
 
