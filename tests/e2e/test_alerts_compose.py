@@ -219,6 +219,17 @@ def test_communicator_draws_an_area_sends_and_watches_it_delivered(
     expect(page.locator('[data-count="queued"]')).to_have_text("0")
     expect(page.get_by_role("link", name="Write an update")).to_be_visible()
 
+    # The all-clear goes to the same two.
+    page.get_by_role("link", name="Give the all-clear").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Give the all-clear")
+    expect(page.locator("main")).to_contain_text("It goes to the 2 recipients the alert")
+    page.get_by_label("Text", exact=True).fill("Vannet er tilbake. Takk for tålmodigheten.")
+    page.get_by_role("button", name="Save and preview").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("All clear: Vannlekkasje i Storgata")
+    expect(recipients.get_by_role("row", name="In all")).to_contain_text("2")
+    page.get_by_role("button", name="Send the alert").click()
+    expect(page.locator("[data-progress-summary]")).to_have_text("0 of 2 delivered so far.")
+
 
 # --- typed corners, and approval by a second person ------------------------------------------
 
