@@ -11,11 +11,13 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
 from torget.alerts.models import ALL_TOPICS, Address, Topic
 from torget.alerts.services.imports import CRS_CHOICES
 from torget.alerts.services.subscriptions import Place
+from torget.alerts.sms import phone_normalise
 from torget.alerts.subscription_selectors import address_search
 from torget.alerts.targeting import MAX_RADIUS_M
 from torget.organisation.models import Municipality
@@ -164,6 +166,24 @@ class SubscribeForm(PlaceForm):
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
+
+    def clean_phone(self) -> str:
+        """Checked here as well as in the service, so that every error shows at once."""
+        value = str(self.cleaned_data.get("phone") or "").strip()
+        if value:
+            phone_normalise(value)
+        return value
+
+    def clean_email(self) -> str:
+        value = str(self.cleaned_data.get("email") or "").strip()
+        if value:
+            try:
+                validate_email(value)
+            except ValidationError as error:
+                raise ValidationError(
+                    _("“%(email)s” is not an e-mail address."), params={"email": value}
+                ) from error
+        return value
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

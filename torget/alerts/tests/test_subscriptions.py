@@ -321,9 +321,12 @@ def test_address_search_offers_the_matches_to_choose_from(
     assert chosen.status_code == 302
     assert Subscription.objects.get().address == other
 
-    unknown = client.post(SUBSCRIBE, _form(address="Ukjentveien 1", email="y@example.no"))
+    unknown = client.post(SUBSCRIBE, _form(address="Ukjentveien 1", email="y(at)example.no"))
     assert unknown.status_code == 422
-    assert "No address in the register matches" in unknown.content.decode()
+    text = unknown.content.decode()
+    # Every error at once: the address and the e-mail address.
+    assert "No address in the register matches" in text
+    assert "“y(at)example.no” is not an e-mail address." in text
 
 
 def test_a_point_with_a_radius_is_a_place_too(client: Client, municipality: Municipality) -> None:
