@@ -19,6 +19,7 @@ from torget.alerts import geo
 from torget.alerts.messages import sms_text
 from torget.alerts.models import Address, Alert, AlertSettings, Delivery, Zone
 from torget.alerts.services import alerts as services
+from torget.alerts.services.inbound import inbound_receive
 from torget.alerts.tests import compose_support
 from torget.alerts.tests.compose_support import (
     CROSSING_TEXT,
@@ -29,6 +30,7 @@ from torget.alerts.tests.compose_support import (
     form_data,
 )
 from torget.alerts.tests.factories import SQUARE, alert_make, subscription_make
+from torget.conversations.models import Thread
 from torget.organisation.models import Municipality, Unit
 
 pytestmark = pytest.mark.django_db
@@ -531,3 +533,26 @@ def test_a_units_communicator_may_not_keep_zones(
     assert client.get(reverse("alerts:staff-zone-list")).status_code == 403
     assert client.post(reverse("alerts:staff-zone-delete", args=[zone.pk])).status_code == 403
     assert Zone.objects.filter(pk=zone.pk).exists()
+
+
+def test_a_sent_alerts_page_leads_to_the_residents_answers(
+    communicator: User, library: Unit, people: None
+) -> None:
+    alert = services.alert_send(alert=_draft(communicator, library), actor=communicator)
+    client = _client(communicator)
+    before = _text(client.get(f"/ansatt/varsler/{alert.pk}/"))
+    Delivery.objects.filter(alert=alert).update(status=Delivery.Status.DELIVERED)
+
+    inbound_receive(
+        medium="sms",
+        provider="outbox",
+        external_id="svar-1",
+        sender="+4790000001",
+        body="Når kommer vannet tilbake?",
+    )
+    page = client.get(f"/ansatt/varsler/{alert.pk}/").content.decode()
+    thread = Thread.objects.get()
+
+    assert "No one has answered yet." in before
+    assert f'href="{reverse("conversations:staff-thread", args=[thread.pk])}"' in page
+    assert "No one has answered yet." not in page

@@ -30,6 +30,7 @@ from torget.alerts.forms import AlertForm, FollowUpForm
 from torget.alerts.messages import AlertMessages, sms_text
 from torget.alerts.models import Alert, Delivery, Medium
 from torget.alerts.policies import can_approve_alert, can_manage_zones
+from torget.alerts.selectors import alert_answer_threads
 from torget.alerts.services import alerts as services
 from torget.conversations.views.common import _municipality, _user, staff_required
 from torget.organisation.models import Unit
@@ -298,6 +299,8 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
             alert=alert, page=request.GET.get("page")
         )
         context["poll_seconds"] = PROGRESS_POLL_SECONDS
+        if alert.original_id is None:
+            context["answers"] = alert_answer_threads(alert)
     else:
         context.update(_preview(alert))
     return render(request, "alerts/staff/alert_detail.html", context)
