@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from django.db import OperationalError, connection
 from playwright.sync_api import Page, expect
+from pytest_django.fixtures import Settings
 
 from conftest import TOTP_SECRET
 from tests.e2e.test_accounts import log_in_with_password, start_of_a_totp_period
@@ -36,6 +37,12 @@ pytestmark = pytest.mark.browser
 SOUTH_WEST = (10.74, 59.91)
 NORTH_EAST = (10.75, 59.92)
 DELIVERY_SECONDS = 30
+
+
+@pytest.fixture(autouse=True)
+def no_map_tiles(settings: Settings) -> None:
+    """No background tiles: nothing leaves 127.0.0.1 (the area is drawn on a blank map)."""
+    settings.TORGET_MAP_TILES_URL = ""
 
 
 @pytest.fixture

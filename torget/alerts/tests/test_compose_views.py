@@ -556,3 +556,13 @@ def test_a_sent_alerts_page_leads_to_the_residents_answers(
     assert "No one has answered yet." in before
     assert f'href="{reverse("conversations:staff-thread", args=[thread.pk])}"' in page
     assert "No one has answered yet." not in page
+
+
+def test_the_map_uses_the_configured_tiles_or_none(communicator: User, settings: Any) -> None:
+    settings.TORGET_MAP_TILES_URL = "https://tiles.example/{z}/{x}/{y}.png"
+    with_tiles = _client(communicator).get(CREATE).content.decode()
+    settings.TORGET_MAP_TILES_URL = ""
+    without = _client(communicator).get(CREATE).content.decode()
+
+    assert 'data-tiles-url="https://tiles.example/{z}/{x}/{y}.png"' in with_tiles
+    assert 'data-tiles-url=""' in without

@@ -65,8 +65,8 @@ def _map_context(request: HttpRequest) -> dict[str, Any]:
     """What the map script needs: tiles (none when not configured) and where to look."""
     municipality = _municipality(request)
     return {
-        "map_tiles_url": getattr(settings, "MAP_TILES_URL", ""),
-        "map_tiles_attribution": getattr(settings, "MAP_TILES_ATTRIBUTION", ""),
+        "map_tiles_url": getattr(settings, "TORGET_MAP_TILES_URL", ""),
+        "map_tiles_attribution": getattr(settings, "TORGET_MAP_ATTRIBUTION", ""),
         "map_bounds": selectors.map_bounds(municipality=municipality),
         "map_texts": {
             "draw": _("Draw the area"),
