@@ -58,6 +58,8 @@ TORGET_SMPP_SOURCE_NPI    NPI of the sender. Default: 0 for a name, 1 for a numb
 TORGET_SMPP_WINDOW        How many submit_sm may wait for their answer at once. Default 10.
 TORGET_SMPP_RATE          SMS parts per second at most; 0 means no limit. Default 50.
 TORGET_SMPP_TIMEOUT       Seconds to wait for the SMSC's answer. Default 10.
+TORGET_SMPP_BATCH         How many SMS the delivery worker hands the SMSC in one batch (the window
+                          drains between batches). Default 500.
 TORGET_SMS_SENDER         Sender name of alert SMS. Default `Torget`.
 TORGET_SMS_HTTP_URL       The HTTP JSON SMS provider's endpoint (TORGET_ALERT_SMS_PROVIDER=http):
                           POST {"to", "from", "text", "reference"}. Default none.
@@ -324,7 +326,7 @@ SMPP_SOURCE_TON = env_int("SMPP_SOURCE_TON", -1)
 SMPP_SOURCE_NPI = env_int("SMPP_SOURCE_NPI", -1)
 SMPP_WINDOW = env_int("SMPP_WINDOW", 10)
 SMPP_RATE = float(env_str("SMPP_RATE", "50"))
-SMPP_BATCH_SIZE = 200
+SMPP_BATCH_SIZE = env_int("SMPP_BATCH", 500)
 SMPP_TIMEOUT = float(env_str("SMPP_TIMEOUT", "10"))
 SMPP_ENQUIRE_LINK_SECONDS = 30.0
 SMS_HTTP_URL = env_str("SMS_HTTP_URL", "")

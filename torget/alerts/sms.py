@@ -17,7 +17,9 @@ its character, and they cut a UCS-2 text inside a surrogate pair (half an emoji 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
+import re
 import threading
 
 import gsm0338  # noqa: F401  (registers the "gsm03.38" codec)
@@ -111,17 +113,20 @@ def _cut_ucs2(units: bytes, size: int) -> list[bytes]:
     return pieces
 
 
-def _encode(text: str) -> tuple[str, bytes, list[bytes]]:
-    """The encoding, the encoded text, and its pieces when it needs more than one SMS."""
+@functools.lru_cache(maxsize=128)
+def _encode(text: str) -> tuple[str, bytes, tuple[bytes, ...]]:
+    """The encoding, the encoded text, and its pieces when it needs more than one SMS.
+
+    Kept for the last texts: an alert sends the same text to every recipient."""
     septets = _gsm_encode(text)
     if septets is not None:
         if len(septets) <= _SINGLE[GSM7]:
-            return GSM7, septets, [septets] if septets else []
-        return GSM7, septets, _cut_gsm(septets, _PART[GSM7])
+            return GSM7, septets, (septets,) if septets else ()
+        return GSM7, septets, tuple(_cut_gsm(septets, _PART[GSM7]))
     units = text.encode("utf-16-be")
     if len(units) // 2 <= _SINGLE[UCS2]:
-        return UCS2, units, [units]
-    return UCS2, units, _cut_ucs2(units, _PART[UCS2])
+        return UCS2, units, (units,)
+    return UCS2, units, tuple(_cut_ucs2(units, _PART[UCS2]))
 
 
 def sms_length(text: str) -> SmsLength:
@@ -154,7 +159,7 @@ def sms_parts(text: str) -> SmsParts:
     an 8-bit reference, the number of parts and the part's number)."""
     encoding, _encoded, pieces = _encode(text)
     if len(pieces) <= 1:
-        return SmsParts(encoding, DATA_CODING[encoding], 0, pieces or [b""])
+        return SmsParts(encoding, DATA_CODING[encoding], 0, list(pieces) or [b""])
     reference = _next_reference()
     total = len(pieces)
     parts = [
@@ -230,3 +235,18 @@ def phone_normalise(text: str, *, sms: bool = True) -> str:
             params={"number": raw},
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# A number as the database keeps it: "+" and 7 to 15 digits.
+E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+
+
+def phone_for_sending(destination: str) -> str:
+    """A delivery's destination, checked before it is sent. A number already in E.164 was
+    checked with `phone_normalise` when it was stored (subscription, contact import) and is
+    taken as it is: phonenumbers' full check would cost more than the rest of sending, and
+    the SMSC or provider still refuses a number that does not exist. Anything else goes
+    through `phone_normalise` (and raises ValidationError)."""
+    if E164.fullmatch(destination):
+        return destination
+    return phone_normalise(destination)

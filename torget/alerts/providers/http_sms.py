@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 
 from torget.alerts.providers.base import Handed, Outcome, Outgoing, Result
-from torget.alerts.sms import MAX_SEGMENTS, phone_normalise, sms_length
+from torget.alerts.sms import MAX_SEGMENTS, phone_for_sending, sms_length
 
 logger = logging.getLogger("torget.alerts.http_sms")
 
@@ -112,7 +112,7 @@ class HttpSmsProvider:
     def _send_one(self, message: Outgoing, handed: Handed) -> Outcome:
         delivery_id = message.delivery_id
         try:
-            to = phone_normalise(message.destination)
+            to = phone_for_sending(message.destination)
         except ValidationError as exc:
             return Outcome(
                 delivery_id, Result.PERMANENT, error=f"invalid phone number: {exc.messages[0]}"

@@ -44,7 +44,13 @@ from django.utils import timezone
 from torget.alerts.models import Receipt
 from torget.alerts.providers.base import Handed, Outcome, Outgoing, Result
 from torget.alerts.receipts import ReceiptIn, receipts_apply_pending, receipts_record
-from torget.alerts.sms import MAX_SEGMENTS, phone_normalise, sms_decode, sms_parts
+from torget.alerts.sms import (
+    MAX_SEGMENTS,
+    phone_for_sending,
+    phone_normalise,
+    sms_decode,
+    sms_parts,
+)
 
 logger = logging.getLogger("torget.alerts.smpp")
 
@@ -85,7 +91,7 @@ _RECEIPT_ERR = re.compile(rb"\berr:\s*([^\s]+)", re.IGNORECASE)
 # A failed connection is tried again after this many seconds, not on every poll.
 RECONNECT_SECONDS = 10.0
 # Receipts are stored (and answered) in batches of at most this many.
-RECEIPT_BATCH = 500
+RECEIPT_BATCH = 1000
 
 
 class SmppFailure(Exception):
@@ -263,7 +269,7 @@ class SmppProvider:
     def _job(self, message: Outgoing) -> _Job | Outcome:
         """Prepare a message, or refuse it at once (a bad number, too long)."""
         try:
-            destination = phone_normalise(message.destination)
+            destination = phone_for_sending(message.destination)
         except ValidationError as exc:
             return Outcome(
                 message.delivery_id,
