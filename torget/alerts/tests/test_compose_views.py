@@ -566,3 +566,36 @@ def test_the_map_uses_the_configured_tiles_or_none(communicator: User, settings:
 
     assert 'data-tiles-url="https://tiles.example/{z}/{x}/{y}.png"' in with_tiles
     assert 'data-tiles-url=""' in without
+
+
+def test_a_follow_up_draft_is_changed_in_its_own_form_and_a_sent_alert_not_at_all(
+    communicator: User, library: Unit, people: None
+) -> None:
+    original = services.alert_send(alert=_draft(communicator, library), actor=communicator)
+    update = services.alert_follow_up_save(
+        follow_up=services.alert_follow_up_start(
+            original=original, actor=communicator, kind=Alert.Kind.UPDATE
+        ),
+        actor=communicator,
+        data={"text": "Første utkast."},
+    )
+    client = _client(communicator)
+
+    form = _text(client.get(f"/ansatt/varsler/{update.pk}/endre/"))
+    saved = client.post(
+        f"/ansatt/varsler/{update.pk}/endre/",
+        {
+            "severity": "Minor",
+            "title": "Vannlekkasje i Storgata",
+            "text": "Andre utkast.",
+            "by_sms": "on",
+        },
+    )
+    sent_edit = client.get(f"/ansatt/varsler/{original.pk}/endre/", follow=True)
+
+    assert "Write an update" in form and "Første utkast." in form
+    assert saved.status_code == 302
+    update.refresh_from_db()
+    assert update.text == "Andre utkast." and update.area == original.area
+    assert update.by_sms is True and update.by_email is False
+    assert "This alert has been sent and can no longer be changed." in _text(sent_edit)
