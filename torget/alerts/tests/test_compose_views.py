@@ -599,3 +599,20 @@ def test_a_follow_up_draft_is_changed_in_its_own_form_and_a_sent_alert_not_at_al
     assert update.text == "Andre utkast." and update.area == original.area
     assert update.by_sms is True and update.by_email is False
     assert "This alert has been sent and can no longer be changed." in _text(sent_edit)
+
+
+def test_the_error_summary_links_to_each_field_with_an_error(
+    communicator: User, library: Unit
+) -> None:
+    response = _client(communicator).post(
+        CREATE, form_data(library, topic=None, title="", area=TWO_POINTS_TEXT)
+    )
+    page = response.content.decode()
+
+    assert response.status_code == 422
+    summary = re.search(r'<div class="error-summary"(.*?)</div>', page, re.S)
+    assert summary is not None
+    links = re.findall(r'<a href="#([\w-]+)">', summary.group(1))
+    assert links == ["id_topic_0", "id_title", "id_area"]
+    for target in links:
+        assert f'id="{target}"' in page
