@@ -117,6 +117,20 @@
     draw.toolbar.undo = { title: texts.undoTitle, text: texts.undo };
     draw.handlers.polygon.tooltip = { start: texts.start, cont: texts.cont, end: texts.end };
     draw.handlers.polyline.error = texts.crossing;
+    var edit = window.L.drawLocal.edit;
+    edit.toolbar.buttons = {
+      edit: texts.edit,
+      editDisabled: texts.editDisabled,
+      remove: texts.remove,
+      removeDisabled: texts.removeDisabled,
+    };
+    edit.toolbar.actions = {
+      save: { title: texts.saveTitle, text: texts.save },
+      cancel: { title: texts.cancelTitle, text: texts.cancel },
+      clearAll: { title: texts.clearAll, text: texts.clearAll },
+    };
+    edit.handlers.edit.tooltip = { text: texts.editTip, subtext: texts.editSubtip };
+    edit.handlers.remove.tooltip = { text: texts.removeTip };
   }
 
   var SHAPE_STYLE = { color: "#0062ba", weight: 3, fillOpacity: 0.15 };
@@ -138,7 +152,10 @@
     var texts = jsonData("area-map-texts") || {};
     container.hidden = false;
 
-    var map = L.map(canvas, { scrollWheelZoom: false });
+    var map = L.map(canvas, { scrollWheelZoom: false, zoomControl: false });
+    L.control
+      .zoom({ zoomInTitle: texts.zoomIn || "+", zoomOutTitle: texts.zoomOut || "-" })
+      .addTo(map);
     var tiles = container.getAttribute("data-tiles-url");
     if (tiles) {
       L.tileLayer(tiles, {

@@ -81,6 +81,18 @@ def _map_context(request: HttpRequest) -> dict[str, Any]:
             "cancelTitle": _("Stop drawing"),
             "crossing": _("The edges of the area must not cross."),
             "drawn": _("The area is drawn: its corners are in the field below."),
+            "zoomIn": _("Zoom in"),
+            "zoomOut": _("Zoom out"),
+            "edit": _("Move the corners"),
+            "editDisabled": _("Nothing to change yet"),
+            "remove": _("Delete the area"),
+            "removeDisabled": _("Nothing to delete yet"),
+            "save": _("Save"),
+            "saveTitle": _("Keep the changes"),
+            "clearAll": _("Delete all"),
+            "editTip": _("Drag the corners to move them."),
+            "editSubtip": _("Cancel undoes the changes."),
+            "removeTip": _("Click the area to delete it."),
         },
     }
 
