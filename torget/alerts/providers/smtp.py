@@ -186,10 +186,15 @@ class SmtpProvider:
         else:
             headers["Content-Transfer-Encoding"] = "quoted-printable"
             body = binascii.b2a_qp(body, istext=True)
+        # Folded encoded words break lines with "\n " too: every line end becomes CRLF.
         head = "".join(f"{name}: {_header_value(value)}\n" for name, value in headers.items())
-        lines = (head.encode("ascii") + b"\n" + body).split(b"\n")[:-1]
-        # Dot-stuffing (RFC 5321 4.5.2): a line that starts with "." gets another.
-        return b"".join((b"." + line if line[:1] == b"." else line) + b"\r\n" for line in lines)
+        body = body.replace(b"\n", b"\r\n")
+        # Dot-stuffing (RFC 5321 4.5.2): a line that starts with "." gets another. Header
+        # lines never start with one.
+        if body[:1] == b".":
+            body = b"." + body
+        body = body.replace(b"\r\n.", b"\r\n..")
+        return head.replace("\n", "\r\n").encode("ascii") + b"\r\n" + body
 
     # --- sending ------------------------------------------------------------------------------
 

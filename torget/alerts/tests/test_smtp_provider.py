@@ -428,3 +428,23 @@ def test_a_refusal_after_the_dot_leaves_the_next_pipelined_message_unharmed(
     # The 421 closed the connection; the third message went over a new one.
     assert server.connections == 2
     assert b"delivery-3." in server.messages[-1]
+
+
+def test_render_stuffs_dots_folds_long_subjects_and_ends_lines_with_crlf() -> None:
+    provider = smtp(25)
+    provider._eightbit = True  # as after EHLO from a server that offers 8BITMIME
+    wire = provider.render(
+        Outgoing(
+            delivery_id=1,
+            destination="nora@example.no",
+            subject="Æ" * 60,
+            body=".først\nmidt\n..to\n.",
+            headers={"Message-ID": "<delivery-1.x@example.no>"},
+        )
+    )
+    assert b"\n" not in wire.replace(b"\r\n", b"")
+    head, body = wire.split(b"\r\n\r\n", 1)
+    assert body == "..først\r\nmidt\r\n...to\r\n..\r\n".encode()
+    parsed = email.message_from_bytes(wire, policy=email.policy.default)
+    assert parsed["Subject"] == "Æ" * 60
+    assert b"\r\n " in head  # the encoded subject is folded over several lines
