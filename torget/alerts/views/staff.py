@@ -21,7 +21,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from torget.alerts import sms
 from torget.alerts import staff_selectors as selectors
@@ -161,7 +161,7 @@ def _initial_from(alert: Alert) -> dict[str, Any]:
 
 @staff_required
 @never_cache
-@require_GET
+@require_safe
 def alert_list(request: HttpRequest) -> HttpResponse:
     """Drafts, alerts waiting for approval, and sent alerts (paginated)."""
     _alertable_units(request)
@@ -292,7 +292,7 @@ def _follow_up_form(
 
 @staff_required
 @never_cache
-@require_GET
+@require_safe
 def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A draft or waiting alert: the preview (who each channel reaches, the SMS exactly as
     sent, the e-mail) and the buttons to send, ask for approval, approve or send back. A sent
@@ -367,7 +367,7 @@ def _progress(alert: Alert) -> dict[str, Any]:
 
 @staff_required
 @never_cache
-@require_GET
+@require_safe
 def alert_progress(request: HttpRequest, pk: int) -> JsonResponse:
     """What static/js/alert_progress.js polls: the deliveries' counts by status."""
     alert = _alert(request, pk)
