@@ -616,3 +616,22 @@ def test_the_error_summary_links_to_each_field_with_an_error(
     assert links == ["id_topic_0", "id_title", "id_area"]
     for target in links:
         assert f'id="{target}"' in page
+
+
+def test_the_progress_poll_costs_a_few_queries_however_many_deliveries(
+    communicator: User, library: Unit, people: None, django_assert_max_num_queries: Any
+) -> None:
+    alert = services.alert_send(alert=_draft(communicator, library), actor=communicator)
+    now = timezone.now()
+    Delivery.objects.bulk_create(
+        Delivery(alert=alert, medium="email", destination=f"p{n}@example.no", next_attempt_at=now)
+        for n in range(500)
+    )
+    client = _client(communicator)
+    client.get(f"/ansatt/varsler/{alert.pk}/status.json")  # the session and the host, cached
+
+    with django_assert_max_num_queries(10):
+        status = client.get(f"/ansatt/varsler/{alert.pk}/status.json").json()
+
+    assert status["total"] == 503
+    assert status["counts"]["queued"] == 503
