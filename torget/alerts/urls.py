@@ -38,6 +38,7 @@ urlpatterns += [
     path("ansatt/varsler/<int:pk>/send/", staff.alert_submit, name="staff-alert-submit"),
     path("ansatt/varsler/<int:pk>/godkjenn/", staff.alert_approve, name="staff-alert-approve"),
     path("ansatt/varsler/<int:pk>/send-tilbake/", staff.alert_reject, name="staff-alert-reject"),
+    path("ansatt/varsler/<int:pk>/slett/", staff.alert_delete, name="staff-alert-delete"),
     path("ansatt/varsler/<int:pk>/status.json", staff.alert_progress, name="staff-alert-progress"),
     path(
         "ansatt/varsler/<int:pk>/oppdatering/",

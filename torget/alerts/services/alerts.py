@@ -180,6 +180,19 @@ def alert_follow_up_save(*, follow_up: Alert, actor: User, data: dict[str, Any])
     return follow_up
 
 
+@transaction.atomic
+def alert_draft_delete(*, alert: Alert, actor: User) -> None:
+    """Throw away a draft (or an alert waiting for approval). A sent alert stays: it is a
+    record of what residents were told. Raises PermissionDenied unless `actor` may send for
+    the alert's unit."""
+    _check_sender(actor, alert.unit)
+    deleted, _rows = Alert.objects.filter(
+        pk=alert.pk, status__in=[Alert.Status.DRAFT, Alert.Status.PENDING_APPROVAL]
+    ).delete()
+    if not deleted:
+        raise ValidationError(_("This alert has been sent and can no longer be changed."))
+
+
 def approval_required(alert: Alert) -> bool:
     settings = AlertSettings.objects.filter(municipality_id=alert.municipality_id).first()
     return bool(settings and settings.require_approval)

@@ -635,3 +635,22 @@ def test_the_progress_poll_costs_a_few_queries_however_many_deliveries(
 
     assert status["total"] == 503
     assert status["counts"]["queued"] == 503
+
+
+def test_a_draft_can_be_deleted_but_a_sent_alert_cannot(
+    communicator: User, school_communicator: User, library: Unit, people: None
+) -> None:
+    draft = _draft(communicator, library, title="Feil utkast")
+    sent = services.alert_send(alert=_draft(communicator, library), actor=communicator)
+    client = _client(communicator)
+
+    outsider = _client(school_communicator).post(f"/ansatt/varsler/{draft.pk}/slett/")
+    deleted = client.post(f"/ansatt/varsler/{draft.pk}/slett/", follow=True)
+    refused = client.post(f"/ansatt/varsler/{sent.pk}/slett/", follow=True)
+
+    assert outsider.status_code == 404
+    assert "The draft “Feil utkast” is deleted." in _text(deleted)
+    assert not Alert.objects.filter(pk=draft.pk).exists()
+    assert "can no longer be changed" in _text(refused)
+    assert Alert.objects.filter(pk=sent.pk).exists()
+    assert Delivery.objects.filter(alert=sent).count() == 3

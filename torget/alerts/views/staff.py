@@ -428,3 +428,17 @@ def alert_reject(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The alert is sent back as a draft."))
     return redirect("alerts:staff-alert-detail", pk=alert.pk)
+
+
+@staff_required
+@require_POST
+def alert_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Throw away a draft; back to the list."""
+    alert = _alert(request, pk)
+    try:
+        services.alert_draft_delete(alert=alert, actor=_user(request))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("alerts:staff-alert-detail", pk=alert.pk)
+    messages.success(request, _("The draft “%(title)s” is deleted.") % {"title": alert.title})
+    return redirect("alerts:staff-alert-list")
