@@ -125,6 +125,11 @@ def delivery_counts(alert: Alert) -> dict[str, int]:
     return counts
 
 
+def _handed_result(medium: str) -> Result:
+    """The outcome of a message known to be handed over whose reply was never read."""
+    return Result.DELIVERED if HANDED_STATUS.get(medium) == Status.DELIVERED else Result.SENT
+
+
 def worker_id_default() -> str:
     return str(settings.ALERT_WORKER_ID)
 
@@ -404,9 +409,7 @@ class DeliveryEngine:
                 continue  # recorded before the worker stopped (the journal outlived the flush)
             outcome = entry.outcome
             if outcome is None:
-                handed = HANDED_STATUS.get(row.medium, Status.SENT)
-                result = Result.DELIVERED if handed == Status.DELIVERED else Result.SENT
-                outcome = Outcome(row.pk, result)
+                outcome = Outcome(row.pk, _handed_result(row.medium))
                 without_reply += 1
             by_provider.setdefault(entry.provider, []).append(outcome)
             changed += 1
@@ -486,8 +489,11 @@ class DeliveryEngine:
         journal = self.journal
         name = provider.name
 
+        handed_ids: set[int] = set()
+
         def handed(delivery_id: int) -> None:
             journal.handed(delivery_id, name)
+            handed_ids.add(delivery_id)
 
         try:
             outcomes = provider.send(messages, handed)
@@ -495,7 +501,6 @@ class DeliveryEngine:
             logger.exception("delivery: provider %s failed", name)
             # Whatever it handed over before failing is in the journal: replay records it, and
             # the rest go back to the queue as a temporary failure.
-            handed_ids = {e.delivery_id for e in journal.read()}
             outcomes = [
                 Outcome(m.delivery_id, Result.TEMPORARY, error=f"{name}: {exc}")
                 for m in messages
@@ -506,8 +511,12 @@ class DeliveryEngine:
             return
         returned = {o.delivery_id for o in outcomes}
         for message in messages:
-            if message.delivery_id not in returned:
-                # A provider that forgets a message: not handed over as far as we know.
+            if message.delivery_id in returned:
+                continue
+            # A provider that forgot a message: handed over or not, as the journal says.
+            if message.delivery_id in handed_ids:
+                outcomes.append(Outcome(message.delivery_id, _handed_result(provider.medium)))
+            else:
                 outcomes.append(
                     Outcome(message.delivery_id, Result.TEMPORARY, error=f"{name}: no outcome")
                 )

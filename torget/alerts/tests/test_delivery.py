@@ -300,6 +300,23 @@ def test_a_provider_that_raises_puts_the_batch_back_without_losing_what_it_hande
     assert Delivery.objects.get(pk=rows[1].pk).error == "recorder: peer went away"
 
 
+def test_a_message_the_provider_handed_over_but_forgot_is_not_sent_again(
+    alert: Alert, journal_dir: Path
+) -> None:
+    handed_over, never_handed = queue(alert, 2)
+
+    class Forgetful(Recorder):
+        def send(self, messages: Sequence[Outgoing], handed: Handed) -> list[Outcome]:
+            handed(messages[0].delivery_id)
+            return []
+
+    engine(Forgetful()).run_once()
+    handed_over.refresh_from_db()
+    never_handed.refresh_from_db()
+    assert handed_over.status == Status.DELIVERED
+    assert (never_handed.status, never_handed.error) == (Status.QUEUED, "recorder: no outcome")
+
+
 def test_a_receipt_that_came_before_the_id_was_recorded_is_applied_after_the_flush(
     alert: Alert, journal_dir: Path
 ) -> None:
