@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from torget.accounts.models import User
 from torget.alerts import geo, sms, targeting
+from torget.alerts.approval_tasks import notify_approval_wanted
 from torget.alerts.messages import sms_text
 from torget.alerts.models import Alert, AlertSettings, Delivery, Zone
 from torget.alerts.policies import can_approve_alert, can_manage_zones, can_send_alert
@@ -199,7 +200,8 @@ def approval_required(alert: Alert) -> bool:
 
 
 def alert_submit(*, alert: Alert, actor: User) -> Alert:
-    """Send the alert, or ask a second person to approve it when the municipality says so."""
+    """Send the alert, or ask a second person to approve it when the municipality says so
+    (those who may approve it are told by e-mail after commit)."""
     _check_sender(actor, alert.unit)
     if approval_required(alert):
         with transaction.atomic():
@@ -208,6 +210,8 @@ def alert_submit(*, alert: Alert, actor: User) -> Alert:
                 raise ValidationError(_("This alert is not a draft any more."))
             locked.status = Alert.Status.PENDING_APPROVAL
             locked.save(update_fields=["status"])
+            alert_id = locked.pk
+            transaction.on_commit(lambda: notify_approval_wanted.enqueue(alert_id))
         return locked
     return alert_send(alert=alert, actor=actor)
 

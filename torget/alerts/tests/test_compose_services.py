@@ -8,11 +8,13 @@ from __future__ import annotations
 import datetime
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 
+from conftest import run_tasks
 from torget.accounts.models import User
 from torget.alerts import staff_selectors
 from torget.alerts.models import Alert, AlertSettings, Delivery, Topic, Zone
@@ -541,3 +543,41 @@ def test_deleting_a_zone_leaves_the_alerts_that_used_it_their_area(
     assert alert.zone is None
     assert alert.area == SQUARE
     assert not Zone.objects.exists()
+
+
+def test_those_who_may_approve_are_told_by_email_but_not_the_author_or_others(
+    municipality: Municipality,
+    library: Unit,
+    communicator: User,
+    approver: User,
+    root_communicator: User,
+    school_communicator: User,
+    approval_required: AlertSettings,
+    smtp_server: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    alert = _draft(communicator, library)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.alert_submit(alert=alert, actor=communicator)
+    run_tasks()
+    mails = smtp_server.wait_for(2)
+    run_tasks()  # nothing more is queued; running again sends nothing
+
+    assert sorted(str(m["To"]) for m in mails) == ["sentral@example.no", "vakt@example.no"]
+    assert len(smtp_server.messages) == 2
+    mail = mails[0]
+    assert "Vannlekkasje i Storgata" in str(mail["Subject"])
+    assert f"/ansatt/varsler/{alert.pk}/" in mail.get_content()
+    assert f"approval-{alert.identifier}-" in str(mail["Message-ID"])
+
+
+def test_an_alert_no_longer_waiting_tells_no_one(
+    library: Unit, communicator: User, approver: User, approval_required: AlertSettings
+) -> None:
+    from torget.alerts.approval_tasks import notify_approval_wanted
+
+    waiting = services.alert_submit(alert=_draft(communicator, library), actor=communicator)
+    services.alert_reject(alert=waiting, actor=approver)
+
+    assert notify_approval_wanted.call(waiting.pk) == 0
