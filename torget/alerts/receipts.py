@@ -43,7 +43,15 @@ class ReceiptIn:
 
 def receipt_record(*, provider: str, provider_id: str, status: str, error: str = "") -> bool:
     """Store one receipt; True if it is new, False if the same one was stored before."""
-    return receipts_record([ReceiptIn(provider, provider_id, status, error)]) == 1
+    if not provider_id or status not in Receipt.Status.values:
+        return False
+    _, created = Receipt.objects.get_or_create(
+        provider=provider,
+        provider_id=provider_id[:100],
+        status=status,
+        defaults={"error": error[:300], "received_at": timezone.now()},
+    )
+    return created
 
 
 def receipts_record(receipts: Iterable[ReceiptIn], *, now: datetime.datetime | None = None) -> int:
@@ -62,15 +70,6 @@ def receipts_record(receipts: Iterable[ReceiptIn], *, now: datetime.datetime | N
         for item in receipts
         if item.provider_id and item.status in Receipt.Status.values
     ]
-    if len(rows) == 1:
-        # One row can say whether it was new, which the webhook and the tests want to know.
-        _, created = Receipt.objects.get_or_create(
-            provider=rows[0].provider,
-            provider_id=rows[0].provider_id,
-            status=rows[0].status,
-            defaults={"error": rows[0].error, "received_at": received_at},
-        )
-        return 1 if created else 0
     Receipt.objects.bulk_create(rows, ignore_conflicts=True, batch_size=CHUNK)
     return len(rows)
 

@@ -11,8 +11,11 @@ again on the next call.
 The SMSC sends `deliver_sm` on the same session, while we send or between sends (`poll`, which
 the delivery engine calls once per loop, also keeps the session alive with `enquire_link`):
 
-- a delivery receipt (esm_class 0x04) is stored as a `Receipt` before it is answered, so that a
-  worker killed in between loses none (the SMSC sends it again);
+- a delivery receipt (esm_class 0x04) is appended to a receipt journal (one `os.write`) before
+  it is answered, and stored as a `Receipt` row in batches (at the end of each `send`, in
+  `poll`); a worker killed in between loses none: the next provider on the same journal stores
+  what it holds. (Storing each receipt in the database before answering it would hold the
+  SMSC back: it waits for our answers before it sends anything more, its window.)
 - anything else is an SMS from a resident, handed to `inbound_receive` (stored once, then turned
   into an answer in the alert's thread, or STOP), again before it is answered.
 
@@ -26,11 +29,13 @@ import dataclasses
 import datetime
 import hashlib
 import logging
+import os
 import re
 import select
 import time
 from collections import deque
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import smpplib.client
@@ -90,8 +95,9 @@ _RECEIPT_STAT = re.compile(rb"\bstat:\s*([A-Za-z]+)", re.IGNORECASE)
 _RECEIPT_ERR = re.compile(rb"\berr:\s*([^\s]+)", re.IGNORECASE)
 # A failed connection is tried again after this many seconds, not on every poll.
 RECONNECT_SECONDS = 10.0
-# Receipts are stored (and answered) in batches of at most this many.
-RECEIPT_BATCH = 1000
+# Receipts read are journalled and answered as soon as nothing more waits to be read, or once
+# this many have been read.
+RECEIPT_BATCH = 100
 
 
 class SmppFailure(Exception):
@@ -125,6 +131,56 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+class ReceiptJournal:
+    """Receipts read from the SMSC and answered, not yet in the database: one line each
+    (provider id, status, error), appended with one `os.write` before the `deliver_sm_resp`
+    goes out. The kernel keeps what was written when the process is killed; the next provider
+    with the same file stores it. An SMSC holds back what follows an unanswered `deliver_sm`
+    (its window), so receipts are answered at once and stored in the database in batches."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd = -1
+
+    @property
+    def fd(self) -> int:
+        """The open file (opened again after `close`: a provider may be used again)."""
+        if self._fd < 0:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
+            self._fd = os.open(self.path, flags, 0o600)
+        return self._fd
+
+    def append(self, receipts: Sequence[ReceiptIn]) -> None:
+        lines = "".join(
+            "\t".join((r.provider_id, r.status, r.error.replace("\t", " ").replace("\n", " ")))
+            + "\n"
+            for r in receipts
+        )
+        os.write(self.fd, lines.encode())
+
+    def read(self, provider: str) -> list[ReceiptIn]:
+        fd = self.fd
+        os.lseek(fd, 0, os.SEEK_SET)
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        found = []
+        for line in b"".join(chunks).decode(errors="replace").splitlines():
+            fields = line.split("\t")
+            if len(fields) == 3 and fields[0]:
+                found.append(ReceiptIn(provider, fields[0], fields[1], fields[2]))
+        return found
+
+    def truncate(self) -> None:
+        os.ftruncate(self.fd, 0)
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+
 class SmppProvider:
     """An SMPP 3.4 SMSC reached over TCP as a transceiver (`TORGET_SMPP_*`)."""
 
@@ -146,6 +202,7 @@ class SmppProvider:
         batch_size: int | None = None,
         timeout: float | None = None,
         enquire_link_seconds: float | None = None,
+        receipt_journal: Path | None = None,
         name: str = "smpp",
     ) -> None:
         """Read every value not given from the settings (`TORGET_SMPP_*`)."""
@@ -180,6 +237,14 @@ class SmppProvider:
         self._unanswered: list[tuple[int, ReceiptIn | None]] = []
         # Parts of long incoming messages: (sender, reference, total) -> {number: text}
         self._mo_parts: dict[tuple[str, int, int], dict[int, str]] = {}
+        # Receipts answered and journalled, to be stored in the database.
+        self._to_store: list[ReceiptIn] = []
+        self._journal = ReceiptJournal(
+            receipt_journal
+            or Path(settings.VAR_DIR) / "delivery" / f"{settings.ALERT_WORKER_ID}.{name}-receipts"
+        )
+        # What a provider before us answered but did not store.
+        self._to_store = self._journal.read(self.name)
 
     @classmethod
     def from_settings(cls) -> SmppProvider:
@@ -232,15 +297,17 @@ class SmppProvider:
     def close(self) -> None:
         """Store what was read, unbind politely and close."""
         client = self._client
-        if client is None:
-            return
         try:
-            self._flush_incoming(client)
-            client.unbind()
+            if client is not None:
+                self._flush_incoming(client)
+                client.unbind()
         except (smpplib.exceptions.ConnectionError, smpplib.exceptions.PDUError, OSError):
             pass  # the SMSC may close the socket before its unbind_resp
         finally:
-            self._drop(client)
+            if client is not None:
+                self._drop(client)
+            self._store()
+            self._journal.close()
 
     def _write(self, client: smpplib.client.Client, pdu: Any) -> None:
         try:
@@ -311,6 +378,7 @@ class SmppProvider:
                     )
             else:
                 self._submit_all(jobs, handed)
+                self._store()
                 for job in jobs:
                     assert job.outcome is not None
                     done[job.message.delivery_id] = job.outcome
@@ -337,6 +405,11 @@ class SmppProvider:
                         handed(job.message.delivery_id)
                 if not outstanding:
                     break
+                if self._unanswered and not self._readable(client):
+                    # Nothing more to read this instant: journal and answer the receipts read
+                    # so far. An SMSC waits for those answers (its own window) and holds back
+                    # what comes after them, our submit_sm_resp included.
+                    self._flush_incoming(client)
                 pdu = self._read(client)
                 if pdu.command in ("submit_sm_resp", "generic_nack"):
                     entry = outstanding.pop(pdu.sequence, None)
@@ -422,15 +495,15 @@ class SmppProvider:
             while self._readable(client):
                 self._incoming(client, self._read(client))
                 count += 1
-            receipts = self._flush_incoming(client)
+            self._flush_incoming(client)
             if time.monotonic() - self._last_sent >= self.enquire_link_seconds:
                 self._write(client, smpplib.smpp.make_pdu("enquire_link", client=client))
         except SmppFailure as exc:
             logger.warning("smpp: %s", exc)
             self._drop()
-            return count
-        if receipts:
-            receipts_apply_pending(provider=self.name, provider_ids=receipts)
+        stored = self._store()
+        if stored:
+            receipts_apply_pending(provider=self.name, provider_ids=stored)
         return count
 
     def _incoming(self, client: smpplib.client.Client, pdu: Any) -> None:
@@ -483,18 +556,27 @@ class SmppProvider:
         )
         return ReceiptIn(self.name, provider_id, Receipt.Status.FAILED, error)
 
-    def _flush_incoming(self, client: smpplib.client.Client) -> list[str]:
-        """Store the receipts read so far in one statement, then answer their deliver_sm.
-        Returns the provider ids they name."""
+    def _flush_incoming(self, client: smpplib.client.Client) -> None:
+        """Journal the receipts read so far (one write), then answer their deliver_sm."""
         if not self._unanswered:
-            return []
+            return
         pending, self._unanswered = self._unanswered, []
         receipts = [receipt for _seq, receipt in pending if receipt is not None]
         if receipts:
-            receipts_record(receipts)
+            self._journal.append(receipts)
+            self._to_store.extend(receipts)
         for sequence, _receipt in pending:
             self._answer(client, sequence)
-        return [receipt.provider_id for receipt in receipts]
+
+    def _store(self) -> list[str]:
+        """Store the journalled receipts in the database (one statement), then empty the
+        journal. Returns the provider ids they name."""
+        if not self._to_store:
+            return []
+        stored, self._to_store = self._to_store, []
+        receipts_record(stored)
+        self._journal.truncate()
+        return [receipt.provider_id for receipt in stored]
 
     def _answer(self, client: smpplib.client.Client, sequence: int) -> None:
         resp = smpplib.smpp.make_pdu("deliver_sm_resp", client=client)

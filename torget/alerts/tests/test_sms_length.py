@@ -14,6 +14,7 @@ from torget.alerts.sms import (
     GSM7,
     MAX_SEGMENTS,
     UCS2,
+    phone_for_sending,
     phone_normalise,
     sms_decode,
     sms_length,
@@ -165,6 +166,15 @@ def test_phone_normalise_refuses_with_a_clear_message(typed: str, code: str) -> 
         assert typed in caught.value.messages[0]
 
 
+def test_phone_for_sending_takes_e164_as_stored_and_checks_anything_else() -> None:
+    assert phone_for_sending("+4791234567") == "+4791234567"
+    assert phone_for_sending("912 34 567") == "+4791234567"
+    with pytest.raises(ValidationError):
+        phone_for_sending("22 00 00 00")
+    with pytest.raises(ValidationError):
+        phone_for_sending("+47 912")
+
+
 def test_phone_normalise_accepts_a_landline_when_not_for_sms() -> None:
     assert phone_normalise("22 00 00 00", sms=False) == "+4722000000"
 
@@ -188,9 +198,7 @@ def test_sms_length_view_counts_for_staff(client: Client, communicator: User) ->
 
 def test_sms_length_view_takes_json_and_says_too_long(client: Client, communicator: User) -> None:
     client.force_login(communicator)
-    response = client.post(
-        URL, json.dumps({"text": "😀" * 400}), content_type="application/json"
-    )
+    response = client.post(URL, json.dumps({"text": "😀" * 400}), content_type="application/json")
     assert response.status_code == 200
     body = response.json()
     assert body["encoding"] == "UCS-2"

@@ -15,8 +15,8 @@ from django.utils import timezone
 from torget.alerts.delivery import DeliveryEngine
 from torget.alerts.models import Alert, Delivery, Inbound, Receipt
 from torget.alerts.providers.base import Outcome, Outgoing, Result
-from torget.alerts.providers.smpp import SmppProvider
-from torget.alerts.receipts import receipt_record, receipts_apply_pending
+from torget.alerts.providers.smpp import ReceiptJournal, SmppProvider
+from torget.alerts.receipts import ReceiptIn, receipt_record, receipts_apply_pending
 from torget.alerts.sms import sms_length
 from torget.alerts.tests.factories import alert_make, alert_sent_make
 from torget.alerts.tests.smsc import LocalSmsc, free_port
@@ -49,8 +49,9 @@ def smsc() -> Iterator[LocalSmsc]:
 
 
 @pytest.fixture
-def provider(smsc: LocalSmsc, db: None) -> Iterator[SmppProvider]:
+def provider(smsc: LocalSmsc, db: None, tmp_path: Path) -> Iterator[SmppProvider]:
     smpp = SmppProvider(
+        receipt_journal=tmp_path / "receipts",
         host="127.0.0.1",
         port=smsc.port,
         system_id="torget",
@@ -166,6 +167,31 @@ def test_smpp_receipt_before_the_provider_id_is_known_is_applied_later(
     assert Receipt.objects.get().applied_at is not None
 
 
+def test_smpp_receipt_answered_before_a_crash_is_stored_by_the_next_provider(
+    smsc: LocalSmsc, alert: Alert, tmp_path: Path
+) -> None:
+    rows = rows_make(alert, NUMBERS[:1], status=Status.SENT)
+    Delivery.objects.filter(pk=rows[0].pk).update(provider="smpp", provider_id="0000abcd")
+    # A worker journalled and answered this receipt, then was killed before storing it.
+    ReceiptJournal(tmp_path / "receipts").append(
+        [ReceiptIn("smpp", "0000abcd", Receipt.Status.DELIVERED)]
+    )
+    provider = SmppProvider(
+        host="127.0.0.1",
+        port=smsc.port,
+        system_id="t",
+        password="p",
+        receipt_journal=tmp_path / "receipts",
+    )
+    try:
+        provider.poll()
+    finally:
+        provider.close()
+    assert Receipt.objects.get().provider_id == "0000abcd"
+    assert statuses(rows) == [Status.DELIVERED]
+    assert (tmp_path / "receipts").read_bytes() == b""
+
+
 def test_smpp_undelivered_receipt_fails_the_row_with_the_reason(
     smsc: LocalSmsc, provider: SmppProvider, alert: Alert
 ) -> None:
@@ -182,10 +208,18 @@ def test_smpp_undelivered_receipt_fails_the_row_with_the_reason(
 # --- errors ---------------------------------------------------------------------------------
 
 
-def test_smpp_throttling_is_temporary_and_holds_back_the_rest(smsc: LocalSmsc) -> None:
+def test_smpp_throttling_is_temporary_and_holds_back_the_rest(
+    smsc: LocalSmsc, tmp_path: Path
+) -> None:
     smsc.throttle = 1
     provider = SmppProvider(
-        host="127.0.0.1", port=smsc.port, system_id="t", password="p", window=1, timeout=2
+        host="127.0.0.1",
+        port=smsc.port,
+        system_id="t",
+        password="p",
+        window=1,
+        timeout=2,
+        receipt_journal=tmp_path / "receipts",
     )
     try:
         messages = [Outgoing(index, number, "Vann stengt") for index, number in enumerate(NUMBERS)]
@@ -219,10 +253,18 @@ def test_smpp_message_queue_full_is_temporary(smsc: LocalSmsc, provider: SmppPro
     assert outcomes[0].error.startswith("ESME_RMSGQFUL")
 
 
-def test_smpp_no_answer_is_temporary_and_the_next_send_binds_again(smsc: LocalSmsc) -> None:
+def test_smpp_no_answer_is_temporary_and_the_next_send_binds_again(
+    smsc: LocalSmsc, tmp_path: Path
+) -> None:
     smsc.hold.add("4791000002")
     provider = SmppProvider(
-        host="127.0.0.1", port=smsc.port, system_id="t", password="p", window=10, timeout=0.5
+        host="127.0.0.1",
+        port=smsc.port,
+        system_id="t",
+        password="p",
+        window=10,
+        timeout=0.5,
+        receipt_journal=tmp_path / "receipts",
     )
     try:
         messages = [Outgoing(index, number, "Vann stengt") for index, number in enumerate(NUMBERS)]
@@ -241,9 +283,14 @@ def test_smpp_no_answer_is_temporary_and_the_next_send_binds_again(smsc: LocalSm
         provider.close()
 
 
-def test_smpp_unreachable_smsc_is_temporary_and_nothing_is_handed() -> None:
+def test_smpp_unreachable_smsc_is_temporary_and_nothing_is_handed(tmp_path: Path) -> None:
     provider = SmppProvider(
-        host="127.0.0.1", port=free_port(), system_id="t", password="p", timeout=1
+        host="127.0.0.1",
+        port=free_port(),
+        system_id="t",
+        password="p",
+        timeout=1,
+        receipt_journal=tmp_path / "receipts",
     )
     outcomes, handed = send(provider, [Outgoing(1, NUMBERS[0], "Vann stengt")])
     assert outcomes[0].result is Result.TEMPORARY
