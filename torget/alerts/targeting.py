@@ -87,12 +87,14 @@ def subscriptions_in_area(
 
 
 def recipients_for(alert: Alert) -> list[Recipient]:
-    """Everyone `alert` goes to. An update or all-clear goes to exactly those the original
-    went to (by the media the follow-up uses)."""
+    """Everyone `alert` goes to. An update or all-clear goes to those the original went to
+    (by the media the follow-up uses), except those who have unsubscribed since."""
     media = alert_media(alert)
     if alert.original_id is not None:
         rows = (
             Delivery.objects.filter(alert_id=alert.original_id, medium__in=media)
+            # Whoever ended the subscription since (STOP, the link) hears nothing more.
+            .exclude(subscription__status=Subscription.Status.UNSUBSCRIBED)
             .order_by("pk")
             .values_list("medium", "destination", "subscription_id", "language")
         )

@@ -140,6 +140,7 @@ def alert_follow_up_start(*, original: Alert, actor: User, kind: str) -> Alert:
         raise ValidationError(_("This alert has already been called off."))
     if kind not in (Alert.Kind.UPDATE, Alert.Kind.CANCEL):
         raise ValidationError(_("Unknown kind of follow-up."))
+    now = timezone.now()
     return Alert(
         municipality=original.municipality,
         unit=original.unit,
@@ -158,8 +159,11 @@ def alert_follow_up_start(*, original: Alert, actor: User, kind: str) -> Alert:
         contact_phone=original.contact_phone,
         contact_email=original.contact_email,
         contact_url=original.contact_url,
-        onset=timezone.now(),
-        expires=original.expires,
+        onset=now,
+        # An all-clear has no end; an update keeps the original's end while it lies ahead.
+        expires=original.expires
+        if kind == Alert.Kind.UPDATE and original.expires and original.expires > now
+        else None,
         created_by=actor,
     )
 

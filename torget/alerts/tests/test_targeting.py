@@ -76,3 +76,35 @@ def test_one_message_per_destination_even_with_two_subscriptions(
         municipality=municipality, area=SQUARE, topic=Topic.WATER, media=["sms"]
     )
     assert len(found) == 1
+
+
+def test_a_follow_up_skips_those_who_unsubscribed_after_the_original(library: object) -> None:
+    from django.utils import timezone
+
+    from torget.alerts.models import Alert, Delivery, Subscription
+    from torget.alerts.targeting import recipients_for
+    from torget.alerts.tests.factories import alert_sent_make
+
+    original = alert_sent_make(library, destinations={})  # type: ignore[arg-type]
+    kept = subscription_make(original.municipality, destination="+4790000001")
+    stopped = subscription_make(original.municipality, destination="+4790000002")
+    for subscription in (kept, stopped):
+        Delivery.objects.create(
+            alert=original,
+            medium="sms",
+            destination=subscription.destination,
+            subscription=subscription,
+            next_attempt_at=timezone.now(),
+        )
+    Subscription.objects.filter(pk=stopped.pk).update(status=Subscription.Status.UNSUBSCRIBED)
+    follow_up = Alert(
+        municipality=original.municipality,
+        unit=original.unit,
+        original=original,
+        kind=Alert.Kind.CANCEL,
+        topic=original.topic,
+        by_sms=True,
+        by_email=False,
+    )
+
+    assert [r.destination for r in recipients_for(follow_up)] == ["+4790000001"]

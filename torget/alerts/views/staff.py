@@ -32,6 +32,7 @@ from torget.alerts.models import Alert, Delivery, Medium
 from torget.alerts.policies import can_approve_alert, can_manage_zones
 from torget.alerts.selectors import alert_answer_threads
 from torget.alerts.services import alerts as services
+from torget.alerts.services.imports import can_import_alert_data
 from torget.conversations.views.common import _municipality, _user, staff_required
 from torget.organisation.models import Unit
 from torget.organisation.selectors import unit_get_root
@@ -174,6 +175,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
         "lists": lists,
         "approvable_ids": {a.pk for a in lists.waiting if can_approve_alert(user, a)},
         "may_manage_zones": can_manage_zones(user, unit_get_root(municipality=municipality)),
+        "may_import": can_import_alert_data(user, municipality),
     }
     return render(request, "alerts/staff/alert_list.html", context)
 
