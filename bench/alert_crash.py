@@ -4,10 +4,10 @@ moments and restarted: no e-mail may arrive twice and none may be missing.
 The data, the alert and its 100,000 queued Delivery rows are those of `alert-email` (see
 bench/alert_email.py; BENCH_ALERT_ADDRESSES / BENCH_ALERT_SUBSCRIBERS scale them down). The
 sink is Postfix's `smtp-sink` with `-D`, appending every accepted message to a dump file. The
-worker (`manage.py deliver --medium email --drain`, identity `bench-deliver`) is started; at a
-random moment (uniform in 0.3–15 s after its start, so also during its start-up and journal
-replay) it gets SIGKILL and is started again at once; three times. The fourth run is left to
-finish. Then, from the dump file, each delivery's Message-ID
+worker (`manage.py deliver --medium email --drain`, identity `bench-deliver`) is started; once
+it is sending (the dump file grows), at a random moment uniform in the next 0–10 s, it gets
+SIGKILL and is started again at once (its start-up then replays the journal); three times.
+The fourth run is left to finish. Then, from the dump file, each delivery's Message-ID
 (`<delivery-{id}.{alert identifier}@host>`) is counted against the alert's Delivery rows:
 
 - `figures.duplicates`: messages at the sink beyond the first for the same delivery;
@@ -45,7 +45,8 @@ from bench.common import ROOT, BenchError, machine, ratio_of, run_child, write_r
 
 NAME = "alert-crash"
 KILLS = 3
-KILL_WINDOW = (0.3, 15.0)
+# Seconds after the worker began sending (its messages reach the sink) until the kill.
+KILL_WINDOW = (0.0, 10.0)
 TARGETS = {"duplicates": "== 0", "lost": "== 0"}
 REPLAYED = re.compile(rb"(\d+) messages were handed over before it stopped")
 
@@ -55,6 +56,24 @@ def _dump_dir() -> Path:
     folder = Path(tempfile.mkdtemp(prefix="torget-bench-sink-"))
     folder.chmod(0o777)
     return folder
+
+
+def _wait_for_growth(dump: Path, size: int, worker: subprocess.Popen[bytes]) -> None:
+    """Until the dump file is larger than `size` bytes (the worker is sending)."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if dump.exists() and dump.stat().st_size > size:
+            return
+        if worker.poll() is not None:
+            raise BenchError(f"the worker exited ({worker.returncode}) before sending")
+        time.sleep(0.01)
+    raise BenchError("the worker sent nothing for 120 s")
+
+
+def _count_fast(dump: Path) -> int:
+    """Messages in the dump so far (each has one Message-ID line)."""
+    with dump.open("rb") as handle:
+        return sum(1 for line in handle if line[:11] == b"Message-ID:")
 
 
 def _count(dump: Path, identifier: str) -> collections.Counter[int]:
@@ -91,21 +110,29 @@ def run() -> dict[str, Any]:
                 )
                 began = time.monotonic()
                 for _ in range(KILLS):
+                    size = dump.stat().st_size if dump.exists() else 0
+                    started = time.monotonic()
                     worker = subprocess.Popen(
                         deliver_command(), cwd=ROOT, env=worker_env, stdout=log, stderr=log
                     )
-                    moment = rng.uniform(*KILL_WINDOW)
                     try:
+                        # Once this run is sending (the dump grows), a random moment later.
+                        _wait_for_growth(dump, size, worker)
+                        sending = time.monotonic() - started
+                        moment = rng.uniform(*KILL_WINDOW)
                         worker.wait(timeout=moment)
                     except subprocess.TimeoutExpired:
                         worker.send_signal(signal.SIGKILL)
                         worker.wait(timeout=30)
-                        kills.append({"after_seconds": round(moment, 3)})
-                    else:
-                        raise BenchError(
-                            f"the worker finished before its kill at {moment:.1f} s: "
-                            "nothing was interrupted"
+                        kills.append(
+                            {
+                                "sending_after_seconds": round(sending, 2),
+                                "killed_after_seconds": round(time.monotonic() - started, 3),
+                                "at_sink_before_kill": _count_fast(dump),
+                            }
                         )
+                    else:
+                        raise BenchError("the worker finished before its kill: nothing interrupted")
                 last = subprocess.run(
                     deliver_command(), cwd=ROOT, env=worker_env, stdout=log, stderr=log
                 )
@@ -161,8 +188,9 @@ def run() -> dict[str, Any]:
                 ),
                 "kills": (
                     f"{KILLS} × SIGKILL to manage.py deliver at a moment uniform in "
-                    f"{KILL_WINDOW[0]}–{KILL_WINDOW[1]} s after its start, restarted at once "
-                    "with the same TORGET_WORKER_ID; then one run to the end (--drain)"
+                    f"{KILL_WINDOW[0]}–{KILL_WINDOW[1]} s after it began sending (the sink's "
+                    "dump grew), restarted at once with the same TORGET_WORKER_ID; then one "
+                    "run to the end (--drain)"
                 ),
                 "counting": (
                     "smtp-sink -D dump file: Message-ID <delivery-{id}.{alert}@host> of every "
