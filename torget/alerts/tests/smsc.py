@@ -76,6 +76,7 @@ class LocalSmsc:
         self.submitted: list[Submitted] = []
         self.receipts_sent = 0
         self.accepted = 0
+        self.binds = 0
         self._held: list[Any] = []
         self._sessions: dict[str, Any] = {}
         self._next_id = 0
@@ -132,6 +133,7 @@ class LocalSmsc:
                 return
             if isinstance(event, smpp34.Esme):
                 self._sessions[event.session_id] = event
+                self.binds += 1
                 self._notify()
             elif isinstance(event, smpp34.Unbound):
                 self._sessions.pop(event.session_id, None)
@@ -247,6 +249,21 @@ class LocalSmsc:
             )
 
         return asyncio.run_coroutine_threadsafe(deliver(), self._loop)
+
+    @property
+    def sessions(self) -> int:
+        return len(self._sessions)
+
+    def unbind_all(self) -> concurrent.futures.Future[Any]:
+        """End every bound session from the SMSC's side (unbind); returns at once."""
+        assert self._loop is not None
+        sessions = list(self._sessions.values())
+
+        async def unbind() -> None:
+            for esme in sessions:
+                await esme.unbind()
+
+        return asyncio.run_coroutine_threadsafe(unbind(), self._loop)
 
 
 def main() -> None:

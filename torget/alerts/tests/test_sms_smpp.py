@@ -324,6 +324,31 @@ def test_smpp_bad_number_and_too_long_text_are_permanent_and_never_sent(
     assert [s.destination_addr for s in smsc.submitted] == ["4791000002"]
 
 
+def test_smpp_poll_keeps_the_session_alive_and_binds_again_after_an_unbind(
+    smsc: LocalSmsc, tmp_path: Path
+) -> None:
+    provider = SmppProvider(
+        host="127.0.0.1",
+        port=smsc.port,
+        system_id="t",
+        password="p",
+        enquire_link_seconds=0,  # an enquire_link on every poll
+        receipt_journal=tmp_path / "receipts",
+    )
+    try:
+        provider.poll()  # binds, and asks whether the SMSC is there
+        smsc.wait(lambda: smsc.binds == 1)
+        until(lambda: provider.poll() > 0, step=lambda: None)  # its enquire_link_resp
+        ended = smsc.unbind_all()
+        until(lambda: ended.done(), step=provider.poll)
+        until(lambda: smsc.binds == 2, step=provider.poll)  # bound again
+        smsc.wait(lambda: smsc.sessions == 1)
+        outcomes, _ = send(provider, [Outgoing(1, NUMBERS[0], "Vann stengt")])
+        assert outcomes[0].result is Result.SENT
+    finally:
+        provider.close()
+
+
 # --- long messages --------------------------------------------------------------------------
 
 
