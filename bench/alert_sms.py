@@ -4,18 +4,20 @@ client sending as many messages with the same window to the same SMSC.
 The SMSC is the SMPP 3.4 server of the `smpp34` package on 127.0.0.1, in a process of its own
 (`python -m torget.alerts.tests.smsc PORT`): it answers every `submit_sm` with a message id and,
 when a receipt was asked for, sends a delivery receipt (`deliver_sm`, stat:DELIVRD) back on the
-same session. The data (a fresh SQLite database in a temporary folder, as `make run` keeps it):
-one sent alert with 100,000 queued SMS delivery rows to distinct Norwegian mobile numbers.
-BENCH_SMS_COUNT scales it down for a quick try; BENCH_SMS_WINDOW sets the window (default 10).
+same session. The data: one sent alert with 100,000 queued SMS delivery rows to distinct
+Norwegian mobile numbers, first in a fresh SQLite database in a temporary folder (as `make run`
+keeps it, the headline figures), then in a fresh PostgreSQL database on 127.0.0.1:5432
+(`figures.postgres`, `ratio.rate_postgres`). BENCH_SMS_COUNT scales it down for a quick try;
+BENCH_SMS_WINDOW sets the window (default 10).
 
 Measured, in the same run, against the same SMSC process:
-- baseline (run before ours and again after it; its rate is the mean of the two, since the
-  machine is shared and its load moves): a Python process with `smpplib` alone binds as
-  transceiver and sends the same text to as many numbers, cut into parts by smpplib's own
-  `make_parts`, keeping `window` `submit_sm` outstanding and answering each receipt; its rate
-  is messages ÷ the time measured inside that process from before the bind to the last
-  `submit_sm_resp` (the interpreter's start not included). It then reads on until every
-  receipt has come, so that its receipts do not compete with ours.
+- baseline (run before, between and after our two runs; each of ours is compared with the mean
+  of the two around it, since the machine is shared and its load moves): a Python process with
+  `smpplib` alone binds as transceiver and sends the same text to as many numbers, cut into
+  parts by smpplib's own `make_parts`, keeping `window` `submit_sm` outstanding and answering
+  each receipt; its rate is messages ÷ the time measured inside that process from before the
+  bind to the last `submit_sm_resp` (the interpreter's start not included). It then reads on
+  until every receipt has come, so that its receipts do not compete with ours.
 - ours: the real delivery worker, `manage.py deliver --medium sms` with
   TORGET_ALERT_SMS_PROVIDER=smpp (the SmppProvider, window as above, TORGET_SMPP_RATE=0: no
   politeness limit), claiming, journalling, sending and recording batches as in production,
@@ -25,7 +27,8 @@ Measured, in the same run, against the same SMSC process:
   `delivered` (the receipts applied). Rate = rows ÷ sent_seconds. Asserted: every row sent
   and every row delivered.
 
-`ratio.rate` = our rate ÷ the baseline's (target ≥ 0.5).
+`ratio.rate` = our rate on SQLite ÷ the baseline's (target ≥ 0.5); `ratio.rate_postgres` the
+same on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -40,13 +43,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from bench.common import (
     ROOT,
     BenchError,
+    PostgresDatabase,
     django_setup,
     free_port,
     machine,
@@ -246,13 +250,34 @@ def smsc(port: int) -> Iterator[subprocess.Popen[str]]:
                 process.wait(timeout=5)
 
 
-def counts(database: Path) -> dict[str, int]:
+COUNT_SQL = "SELECT status, COUNT(*) FROM alerts_delivery GROUP BY status"
+
+
+def sqlite_counts(database: Path) -> Callable[[], dict[str, int]]:
     """Delivery rows by status, read straight from the SQLite file (read-only, WAL)."""
-    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30)) as c:
-        return dict(c.execute("SELECT status, COUNT(*) FROM alerts_delivery GROUP BY status"))
+
+    def count() -> dict[str, int]:
+        uri = f"file:{database}?mode=ro"
+        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=30)) as c:
+            return dict(c.execute(COUNT_SQL))
+
+    return count
 
 
-def ours(env: dict[str, str], database: Path, rows: int) -> dict[str, Any]:
+def postgres_counts(url: str) -> Callable[[], dict[str, int]]:
+    """Delivery rows by status, read with psycopg on a connection of the parent's own."""
+
+    def count() -> dict[str, int]:
+        import psycopg
+
+        dsn = url.replace("postgres://", "postgresql://", 1)
+        with psycopg.connect(dsn, autocommit=True) as c:
+            return dict(c.execute(COUNT_SQL).fetchall())
+
+    return count
+
+
+def ours(env: dict[str, str], counts: Callable[[], dict[str, int]], rows: int) -> dict[str, Any]:
     """Run the real delivery worker until every row is delivered; time it from outside."""
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "deliver", "--medium", "sms", "--interval", "0.1"],
@@ -266,7 +291,7 @@ def ours(env: dict[str, str], database: Path, rows: int) -> dict[str, Any]:
         while time.monotonic() - began < DEADLINE_SECONDS:
             if worker.poll() is not None:
                 raise BenchError(f"the delivery worker exited with {worker.returncode}")
-            seen = counts(database)
+            seen = counts()
             if sent_at is None and seen.get("queued", 0) + seen.get("claimed", 0) == 0:
                 sent_at = time.monotonic() - began
             if seen.get("delivered", 0) == rows:
@@ -281,7 +306,7 @@ def ours(env: dict[str, str], database: Path, rows: int) -> dict[str, Any]:
             except subprocess.TimeoutExpired:
                 worker.kill()
                 worker.wait(timeout=5)
-    seen = counts(database)
+    seen = counts()
     if sent_at is None or delivered_at is None:
         raise BenchError(f"not every row was sent and delivered in time: {seen}")
     return {
@@ -303,98 +328,135 @@ def _baseline(
     return bare
 
 
+def _prepare(env: dict[str, str], count: int) -> dict[str, Any]:
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "--verbosity", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    seeded: dict[str, Any] = run_child(["bench.alert_sms", "seed", str(count)], env=env)
+    if seeded["rows"] != count:
+        raise BenchError(f"{seeded['rows']} delivery rows for {count} numbers")
+    return seeded
+
+
+def _worker_env(env: dict[str, str], port: int, window: int) -> dict[str, str]:
+    return {
+        **env,
+        "TORGET_ALERT_SMS_PROVIDER": "smpp",
+        "TORGET_SMPP_HOST": "127.0.0.1",
+        "TORGET_SMPP_PORT": str(port),
+        "TORGET_SMPP_SYSTEM_ID": "torget",
+        "TORGET_SMPP_PASSWORD": "bench",
+        "TORGET_SMPP_SOURCE_ADDR": SENDER,
+        "TORGET_SMPP_WINDOW": str(window),
+        "TORGET_SMPP_RATE": "0",
+        "TORGET_WORKER_ID": "bench-sms",
+    }
+
+
+def _ours_figures(measured: dict[str, Any], count: int) -> dict[str, Any]:
+    final = measured["counts"]
+    return {
+        "sent": final.get("sent", 0) + final.get("delivered", 0),
+        "delivered": final.get("delivered", 0),
+        "failed": final.get("failed", 0),
+        "sent_seconds": measured["sent_seconds"],
+        "delivered_seconds": measured["delivered_seconds"],
+        "rate_per_second": round(count / measured["sent_seconds"], 1),
+        "delivered_per_second": round(count / measured["delivered_seconds"], 1),
+    }
+
+
 def run() -> dict[str, Any]:
     count, window = sizes()
     host = machine()
-    var_dir = Path(tempfile.mkdtemp(prefix="torget-bench-sms-"))
+    base = Path(tempfile.mkdtemp(prefix="torget-bench-sms-"))
+    bare: list[dict[str, Any]] = []
     try:
-        env = torget_env(var_dir)
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput", "--verbosity", "0"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-        )
-        seeded = run_child(["bench.alert_sms", "seed", str(count)], env=env)
-        if seeded["rows"] != count:
-            raise BenchError(f"{seeded['rows']} delivery rows for {count} numbers")
-        text_file = var_dir / "sms.txt"
+        (base / "sqlite").mkdir()
+        (base / "postgres").mkdir()
+        env = torget_env(base / "sqlite")
+        seeded = _prepare(env, count)
+        text_file = base / "sms.txt"
         text_file.write_text(seeded["text"], encoding="utf-8")
         port = free_port()
         print(f"  {count} SMS, window {window}, SMSC on 127.0.0.1:{port}", file=sys.stderr)
         with smsc(port) as server:
-            # The baseline runs before and after ours (the machine is shared: its load moves);
-            # its rate is the mean of the two.
-            bare = _baseline(env, port, count, window, text_file)
-            print(f"  baseline (before): {bare}", file=sys.stderr, flush=True)
-            worker_env = {
-                **env,
-                "TORGET_ALERT_SMS_PROVIDER": "smpp",
-                "TORGET_SMPP_HOST": "127.0.0.1",
-                "TORGET_SMPP_PORT": str(port),
-                "TORGET_SMPP_SYSTEM_ID": "torget",
-                "TORGET_SMPP_PASSWORD": "bench",
-                "TORGET_SMPP_SOURCE_ADDR": SENDER,
-                "TORGET_SMPP_WINDOW": str(window),
-                "TORGET_SMPP_RATE": "0",
-                "TORGET_WORKER_ID": "bench-sms",
-            }
-            measured = ours(worker_env, var_dir / "torget.sqlite3", count)
-            print(f"  ours: {measured}", file=sys.stderr, flush=True)
-            after = _baseline(env, port, count, window, text_file)
-            print(f"  baseline (after): {after}", file=sys.stderr, flush=True)
+            # The baseline runs before, between and after ours (the machine is shared: its
+            # load moves); each of ours is compared with the mean of the two around it.
+            bare.append(_baseline(env, port, count, window, text_file))
+            print(f"  baseline: {bare[-1]}", file=sys.stderr, flush=True)
+            on_sqlite = ours(
+                _worker_env(env, port, window), sqlite_counts(base / "sqlite/torget.sqlite3"), count
+            )
+            print(f"  ours, SQLite: {on_sqlite}", file=sys.stderr, flush=True)
+            bare.append(_baseline(env, port, count, window, text_file))
+            print(f"  baseline: {bare[-1]}", file=sys.stderr, flush=True)
+            with PostgresDatabase(prefix="torget_bench_sms") as database:
+                pg_env = torget_env(base / "postgres", TORGET_DATABASE_URL=database.url)
+                _prepare(pg_env, count)
+                on_postgres = ours(
+                    _worker_env(pg_env, port, window), postgres_counts(database.url), count
+                )
+            print(f"  ours, PostgreSQL: {on_postgres}", file=sys.stderr, flush=True)
+            bare.append(_baseline(env, port, count, window, text_file))
+            print(f"  baseline: {bare[-1]}", file=sys.stderr, flush=True)
             server.send_signal(signal.SIGTERM)
             out, _ = server.communicate(timeout=30)
             smsc_counts = json.loads(out.strip().splitlines()[-1])
     finally:
-        shutil.rmtree(var_dir, ignore_errors=True)
+        shutil.rmtree(base, ignore_errors=True)
 
-    final = measured["counts"]
-    our_rate = count / measured["sent_seconds"]
-    bare_rates = [count / b["seconds_in_process"] for b in (bare, after)]
-    bare_rate = sum(bare_rates) / 2
+    bare_rates = [count / b["seconds_in_process"] for b in bare]
+    sqlite_bare = (bare_rates[0] + bare_rates[1]) / 2
+    postgres_bare = (bare_rates[1] + bare_rates[2]) / 2
+    sqlite = _ours_figures(on_sqlite, count)
+    postgres = _ours_figures(on_postgres, count)
     return write_result(
         NAME,
         figures={
             "messages": count,
             "window": window,
-            "sent": final.get("sent", 0) + final.get("delivered", 0),
-            "delivered": final.get("delivered", 0),
-            "failed": final.get("failed", 0),
-            "sent_seconds": measured["sent_seconds"],
-            "delivered_seconds": measured["delivered_seconds"],
-            "rate_per_second": round(our_rate, 1),
-            "delivered_per_second": round(count / measured["delivered_seconds"], 1),
+            # The embedded deployment (SQLite) is the headline; PostgreSQL beside it.
+            **sqlite,
+            "postgres": postgres,
             "text": {"encoding": seeded["encoding"], "segments": seeded["segments"]},
             "smsc": smsc_counts,
         },
         baseline={
             "tool": "smpplib (bare client)",
-            "sent": [bare["sent"], after["sent"]],
-            "receipts": [bare["receipts"], after["receipts"]],
-            "seconds": [bare["seconds_in_process"], after["seconds_in_process"]],
+            "sent": [b["sent"] for b in bare],
+            "receipts": [b["receipts"] for b in bare],
+            "seconds": [b["seconds_in_process"] for b in bare],
             "rates_per_second": [round(rate, 1) for rate in bare_rates],
-            "rate_per_second": round(bare_rate, 1),
-            "with_receipts_seconds": [
-                bare["receipts_seconds_in_process"],
-                after["receipts_seconds_in_process"],
-            ],
+            "rate_per_second": round(sqlite_bare, 1),
+            "rate_per_second_around_postgres": round(postgres_bare, 1),
         },
-        ratio={"rate": ratio_of(our_rate, bare_rate)},
+        ratio={
+            "rate": ratio_of(sqlite["rate_per_second"], sqlite_bare),
+            "rate_postgres": ratio_of(postgres["rate_per_second"], postgres_bare),
+        },
         extra={
-            "targets": {"rate": TARGET},
+            "targets": {"rate": TARGET, "rate_postgres": TARGET},
             "machine": host,
             "setup": {
-                "database": "SQLite in a temporary folder (WAL), as make run keeps it",
+                "database": (
+                    "SQLite in a temporary folder (WAL), as make run keeps it; then a fresh "
+                    "PostgreSQL database on 127.0.0.1:5432, dropped after the run"
+                ),
                 "smsc": "smpp34's SMPP server on 127.0.0.1 in its own process, receipts on",
                 "ours": (
                     "manage.py deliver --medium sms (DeliveryEngine + SmppProvider, journal, "
-                    "batched status writes, receipts stored then applied); timed from the "
-                    "worker's start, Django's start included"
+                    "batched status writes, receipts journalled, stored and applied); timed "
+                    "from the worker's start, Django's start included"
                 ),
                 "baseline": (
                     "smpplib alone, same SMSC, same text, same window, bind included; timed "
-                    "inside its process from before the bind to the last submit_sm_resp"
+                    "inside its process from before the bind to the last submit_sm_resp; run "
+                    "before, between and after ours, each of ours compared with the mean of "
+                    "the two around it"
                 ),
             },
         },
