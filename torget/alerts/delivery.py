@@ -113,6 +113,10 @@ class WorkerAlreadyRunning(RuntimeError):
     """Another live process holds this worker identity's journal."""
 
 
+class JournalError(RuntimeError):
+    """The journal could not be written: the worker must stop rather than send blind."""
+
+
 def delivery_counts(alert: Alert) -> dict[str, int]:
     """How many of `alert`'s deliveries are in each status (every status present, 0 if none).
 
@@ -231,7 +235,10 @@ class Journal:
 
     def handed(self, delivery_id: int, provider: str) -> None:
         # One write of one short line: appended whole, and kept if the process dies after it.
-        os.write(self.fd, b"H\t%d\t%s\n" % (delivery_id, provider.encode()))
+        try:
+            os.write(self.fd, b"H\t%d\t%s\n" % (delivery_id, provider.encode()))
+        except OSError as exc:
+            raise JournalError(f"cannot write the delivery journal {self.path}: {exc}") from exc
 
     def outcomes(self, provider: str, outcomes: Iterable[Outcome]) -> None:
         lines = [
@@ -497,6 +504,8 @@ class DeliveryEngine:
 
         try:
             outcomes = provider.send(messages, handed)
+        except JournalError:
+            raise
         except Exception as exc:
             logger.exception("delivery: provider %s failed", name)
             # Whatever it handed over before failing is in the journal: replay records it, and

@@ -201,6 +201,15 @@ class SmtpProvider:
     def send(self, messages: Sequence[Outgoing], handed: Handed) -> list[Outcome]:
         outcomes: list[Outcome] = []
         recipients = [_recipient(m.destination) for m in messages]
+        # Every message is built before anything is written, so that no failure to build one
+        # can come between an envelope already sent and its replies.
+        wires: list[bytes] = []
+        for index, message in enumerate(messages):
+            try:
+                wires.append(self.render(message))
+            except (ValueError, UnicodeError) as exc:
+                wires.append(b"")
+                recipients[index] = (recipients[index][0], f"cannot build the message: {exc}")
         # The envelope of the next message goes out in the same write as this message's
         # end-of-data dot (RFC 2920 allows it): one write and one read per message.
         self._pending = False
@@ -223,22 +232,22 @@ class SmtpProvider:
             following = ""
             if index + 1 < len(messages) and not recipients[index + 1][1]:
                 following = recipients[index + 1][0]
-            outcomes.append(self._send_one(message, recipient, following, handed))
+            outcomes.append(self._send_one(message, wires[index], recipient, following, handed))
         return outcomes
 
     def _envelope(self, recipient: str) -> bytes:
         return b"%sRCPT TO:<%s>\r\nDATA\r\n" % (self._mail, recipient.encode())
 
     def _send_one(
-        self, message: Outgoing, recipient: str, following: str, handed: Handed
+        self, message: Outgoing, data: bytes, recipient: str, following: str, handed: Handed
     ) -> Outcome:
-        """Send one message whose envelope may already be on its way (`self._pending`);
-        `following` is the next message's recipient, whose envelope may follow the dot."""
+        """Send one message (`data` as rendered) whose envelope may already be on its way
+        (`self._pending`); `following` is the next message's recipient, whose envelope may
+        follow the dot."""
         smtp = self._smtp
         assert smtp is not None
         delivery_id = message.delivery_id
         try:
-            data = self.render(message)
             if self._pipelining:
                 if not self._pending:
                     smtp.send(self._envelope(recipient))
@@ -262,14 +271,16 @@ class SmtpProvider:
                 return self._failure(delivery_id, code, text, "before the message")
             tail = self._envelope(following) if following and self._pipelining else b""
             smtp.sock.sendall(data + b".\r\n" + tail)  # type: ignore[union-attr]
-            handed(delivery_id)
-            self._pending = bool(tail)
+        except (OSError, smtplib.SMTPException) as exc:
+            return self._broken(delivery_id, exc)
+        # Outside the network's error handling: a journal that cannot be written must stop
+        # the worker, not pass for a network failure (which would send the message again).
+        handed(delivery_id)
+        self._pending = bool(tail)
+        try:
             code, text = smtp.getreply()
         except (OSError, smtplib.SMTPException) as exc:
-            self._drop(smtp)
-            self._smtp = None
-            self._pending = False
-            return Outcome(delivery_id, Result.TEMPORARY, error=f"SMTP: {_describe(exc)}")
+            return self._broken(delivery_id, exc)
         if 200 <= code < 300:
             message_id = message.headers.get("Message-ID", "").strip().strip("<>")
             return Outcome(delivery_id, Result.DELIVERED, provider_id=message_id[:100])
@@ -280,6 +291,13 @@ class SmtpProvider:
             self._smtp = None
             self._pending = False
         return self._failure(delivery_id, code, text, "after the message")
+
+    def _broken(self, delivery_id: int, exc: BaseException) -> Outcome:
+        """The connection failed (timeout, reset, closed): drop it, try again later."""
+        self._drop(self._smtp)
+        self._smtp = None
+        self._pending = False
+        return Outcome(delivery_id, Result.TEMPORARY, error=f"SMTP: {_describe(exc)}")
 
     def _reset(self, code: int) -> None:
         """After a refused transaction: RSET, or a new connection when the server is leaving

@@ -23,6 +23,7 @@ from django.utils import timezone
 from torget.alerts.delivery import (
     DeliveryEngine,
     Journal,
+    JournalError,
     TokenBucket,
     WorkerAlreadyRunning,
     delivery_counts,
@@ -440,6 +441,24 @@ def test_replay_applies_recorded_outcomes_and_ignores_a_torn_last_line(
     # An SMS handed over waits for its receipt.
     assert rows[sms.pk].status == Status.SENT and rows[sms.pk].provider == "smpp"
     assert (journal_dir / "w1.journal").read_bytes() == b""
+
+
+def test_a_journal_that_cannot_be_written_stops_the_worker_before_recording(
+    alert: Alert, journal_dir: Path
+) -> None:
+    queue(alert, 2)
+    provider = Recorder()
+    eng = engine(provider)
+    writable = eng.journal.fd
+    eng.journal.fd = os.open(os.devnull, os.O_RDONLY)  # every write fails, as on a lost disk
+    try:
+        with pytest.raises(JournalError):
+            eng.run_once()
+    finally:
+        os.close(writable)
+        eng.journal.close()
+    # Nothing is recorded as sent or retried: on restart the worker finds its rows claimed.
+    assert delivery_counts(alert)["claimed"] == 2
 
 
 def test_a_second_worker_with_the_same_identity_is_refused(journal_dir: Path) -> None:
