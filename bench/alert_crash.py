@@ -5,8 +5,10 @@ The data, the alert and its 100,000 queued Delivery rows are those of `alert-ema
 bench/alert_email.py; BENCH_ALERT_ADDRESSES / BENCH_ALERT_SUBSCRIBERS scale them down). The
 sink is Postfix's `smtp-sink` with `-D`, appending every accepted message to a dump file. The
 worker (`manage.py deliver --medium email --drain`, identity `bench-deliver`) is started; once
-it is sending (the dump file grows), at a random moment uniform in the next 0–10 s, it gets
-SIGKILL and is started again at once (its start-up then replays the journal); three times.
+it is sending (the dump file grows), after a random wait uniform in 0–10 s, it gets SIGKILL the
+moment the next message reaches the sink (so that it dies while handing a batch over, not
+while building messages or writing to the database), and is started again at once (its
+start-up then replays the journal); three times.
 The fourth run is left to finish. Then, from the dump file, each delivery's Message-ID
 (`<delivery-{id}.{alert identifier}@host>`) is counted against the alert's Delivery rows:
 
@@ -58,7 +60,9 @@ def _dump_dir() -> Path:
     return folder
 
 
-def _wait_for_growth(dump: Path, size: int, worker: subprocess.Popen[bytes]) -> None:
+def _wait_for_growth(
+    dump: Path, size: int, worker: subprocess.Popen[bytes], *, pause: float = 0.01
+) -> None:
     """Until the dump file is larger than `size` bytes (the worker is sending)."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -66,7 +70,7 @@ def _wait_for_growth(dump: Path, size: int, worker: subprocess.Popen[bytes]) -> 
             return
         if worker.poll() is not None:
             raise BenchError(f"the worker exited ({worker.returncode}) before sending")
-        time.sleep(0.01)
+        time.sleep(pause)
     raise BenchError("the worker sent nothing for 120 s")
 
 
@@ -122,6 +126,10 @@ def run() -> dict[str, Any]:
                         moment = rng.uniform(*KILL_WINDOW)
                         worker.wait(timeout=moment)
                     except subprocess.TimeoutExpired:
+                        # Then the very moment the next message arrives: the worker is handing
+                        # a batch over, the case the journal is for (between batches it is
+                        # building messages or writing to the database).
+                        _wait_for_growth(dump, dump.stat().st_size, worker, pause=0.0002)
                         worker.send_signal(signal.SIGKILL)
                         worker.wait(timeout=30)
                         kills.append(
@@ -189,8 +197,8 @@ def run() -> dict[str, Any]:
                 "kills": (
                     f"{KILLS} × SIGKILL to manage.py deliver at a moment uniform in "
                     f"{KILL_WINDOW[0]}–{KILL_WINDOW[1]} s after it began sending (the sink's "
-                    "dump grew), restarted at once with the same TORGET_WORKER_ID; then one "
-                    "run to the end (--drain)"
+                    "dump grew), at the next message to reach the sink; restarted at once with "
+                    "the same TORGET_WORKER_ID; then one run to the end (--drain)"
                 ),
                 "counting": (
                     "smtp-sink -D dump file: Message-ID <delivery-{id}.{alert}@host> of every "
