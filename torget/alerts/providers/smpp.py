@@ -1,8 +1,8 @@
 """SMS over SMPP 3.4 with the `smpplib` client: one transceiver session, a send window.
 
 `send` keeps up to `window` `submit_sm` outstanding at once (each part of a long message is
-one), calls `handed(id)` right after the first part of a message is written to the socket, and
-reads `submit_sm_resp` as they come: the SMSC's message id makes the message SENT; throttling
+one; a message's parts are written together, in one system call), calls `handed(id)` right
+after a message is written to the socket, and reads `submit_sm_resp` as they come: the SMSC's message id makes the message SENT; throttling
 (ESME_RTHROTTLED, ESME_RMSGQFUL) and other passing troubles make it TEMPORARY; anything else
 (an invalid destination, ...) PERMANENT with the command status's name. A timeout or a broken
 connection makes every message still waiting TEMPORARY and drops the session, which is bound
@@ -316,6 +316,17 @@ class SmppProvider:
             raise SmppFailure(f"the connection broke: {exc!r}") from exc
         self._last_sent = time.monotonic()
 
+    def _write_all(self, client: smpplib.client.Client, pdus: list[Any]) -> None:
+        """Write PDUs with one system call (smpplib's send_pdu writes one at a time)."""
+        if client._socket is None:
+            raise SmppFailure("the connection is closed")
+        data = b"".join(pdu.generate() for pdu in pdus)
+        try:
+            client._socket.sendall(data)
+        except OSError as exc:
+            raise SmppFailure(f"the connection broke: {exc!r}") from exc
+        self._last_sent = time.monotonic()
+
     def _read(self, client: smpplib.client.Client) -> Any:
         try:
             return client.read_pdu()
@@ -386,23 +397,24 @@ class SmppProvider:
 
     def _submit_all(self, jobs: list[_Job], handed: Handed) -> None:
         """Run the window over every part of every job; every job ends with an outcome."""
-        queue: deque[tuple[_Job, int]] = deque(
-            (job, number) for job in jobs for number in range(len(job.parts))
-        )
+        queue: deque[_Job] = deque(jobs)
         outstanding: dict[int, tuple[_Job, int]] = {}
         held_back = ""
         try:
             client = self._connect()
             while queue or outstanding:
-                while queue and len(outstanding) < self.window and not held_back:
-                    job, number = queue.popleft()
-                    if job.outcome is not None:
-                        continue  # an earlier part failed: the rest is not sent
-                    pdu = self._submit_pdu(client, job, number)
-                    self._write(client, pdu)
-                    outstanding[pdu.sequence] = (job, number)
-                    if number == 0:
-                        handed(job.message.delivery_id)
+                # A message goes whole, all its parts in one write, when the window has room
+                # for them (or is empty): a worker killed mid-message cannot leave half of it.
+                while queue and not held_back:
+                    job = queue[0]
+                    if outstanding and len(outstanding) + len(job.parts) > self.window:
+                        break
+                    queue.popleft()
+                    pdus = [self._submit_pdu(client, job, n) for n in range(len(job.parts))]
+                    self._write_all(client, pdus)
+                    handed(job.message.delivery_id)
+                    for number, pdu in enumerate(pdus):
+                        outstanding[pdu.sequence] = (job, number)
                 if not outstanding:
                     break
                 if self._unanswered and not self._readable(client):
