@@ -67,6 +67,14 @@ class AlertMessages:
         self.alert = alert
         self._sms: dict[str, str] = {}
         self._email: dict[str, tuple[str, str]] = {}
+        # Links are built once per alert: a query or a URL reverse per message would cost more
+        # than writing the message to the SMTP server.
+        site = absolute_url(alert.municipality, "")
+        marker = "TOKEN-MARKER"
+        self._manage_parts = (site + reverse("alerts:subscription-manage", args=[marker])).split(
+            marker, 1
+        )
+        self._subscribe_url = site + reverse("alerts:subscribe")
         self._host = (
             alert.municipality.hostnames.order_by("pk").values_list("name", flat=True).first()
             or "torget.localhost"
@@ -118,6 +126,11 @@ class AlertMessages:
             self._email[language] = (subject, "\n".join(lines))
         return self._email[language]
 
+    def _manage_url(self, token: str) -> str:
+        if not token:
+            return self._subscribe_url
+        return f"{self._manage_parts[0]}{token}{self._manage_parts[1]}"
+
     def outgoing(self, delivery: Delivery, token: str = "") -> Outgoing:
         """The message for one delivery; `token` is its subscription's secret, if any."""
         language = self._language(delivery)
@@ -128,13 +141,7 @@ class AlertMessages:
                 delivery_id=delivery.pk, destination=delivery.destination, body=self._sms[language]
             )
         subject, body = self._email_parts(language)
-        manage = (
-            absolute_url(
-                self.alert.municipality, reverse("alerts:subscription-manage", args=[token])
-            )
-            if token
-            else absolute_url(self.alert.municipality, reverse("alerts:subscribe"))
-        )
+        manage = self._manage_url(token)
         headers = {
             "Message-ID": f"<delivery-{delivery.pk}.{self.alert.identifier}@{self._host}>",
             "Auto-Submitted": "auto-generated",
