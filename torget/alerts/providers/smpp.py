@@ -2,11 +2,11 @@
 
 `send` keeps up to `window` `submit_sm` outstanding at once (each part of a long message is
 one; a message's parts are written together, in one system call), calls `handed(id)` right
-after a message is written to the socket, and reads `submit_sm_resp` as they come: the SMSC's message id makes the message SENT; throttling
-(ESME_RTHROTTLED, ESME_RMSGQFUL) and other passing troubles make it TEMPORARY; anything else
-(an invalid destination, ...) PERMANENT with the command status's name. A timeout or a broken
-connection makes every message still waiting TEMPORARY and drops the session, which is bound
-again on the next call.
+after a message is written to the socket, and reads `submit_sm_resp` as they come: the SMSC's
+message id makes the message SENT; throttling (ESME_RTHROTTLED, ESME_RMSGQFUL) and other
+passing troubles make it TEMPORARY; anything else (an invalid destination, ...) PERMANENT with
+the command status's name. A timeout or a broken connection makes every message still waiting
+TEMPORARY and drops the session, which is bound again on the next call.
 
 The SMSC sends `deliver_sm` on the same session, while we send or between sends (`poll`, which
 the delivery engine calls once per loop, also keeps the session alive with `enquire_link`):
