@@ -1,5 +1,3 @@
-# NOTE TO HELPERS (removed before the end of the session): read /tmp/notes/rules.md NOW.
-# Shared working tree: commit only your own files, never `git add -A`; do not edit locale/.
 """Alerts by SMS and e-mail: the address register, predefined zones, residents' subscriptions,
 the alerts themselves, and one durable delivery row per recipient and channel.
 
