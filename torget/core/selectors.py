@@ -22,10 +22,19 @@ def database_check() -> tuple[bool, str]:
     return True, connection.vendor
 
 
-def worker_latest_beat() -> datetime.datetime | None:
-    """When any worker last beat, or None if none ever did."""
-    row = WorkerHeartbeat.objects.order_by("-beat_at").values_list("beat_at", flat=True).first()
-    return row
+# Delivery workers (`manage.py deliver`) beat under ids with this prefix; task workers without.
+DELIVERY_PREFIX = "deliver:"
+
+
+def worker_latest_beat(*, delivery: bool = False) -> datetime.datetime | None:
+    """When any task worker (or, with `delivery`, any delivery worker) last beat, or None."""
+    rows = WorkerHeartbeat.objects.all()
+    rows = (
+        rows.filter(worker_id__startswith=DELIVERY_PREFIX)
+        if delivery
+        else rows.exclude(worker_id__startswith=DELIVERY_PREFIX)
+    )
+    return rows.order_by("-beat_at").values_list("beat_at", flat=True).first()
 
 
 def worker_is_alive(

@@ -19,18 +19,25 @@ from torget.core.selectors import database_check, worker_is_alive, worker_latest
 
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness for load balancers: the database answers and a worker beat recently.
+    """Liveness for load balancers: the database answers, and a task worker and an alert
+    delivery worker beat recently.
 
-    Answers 200 when both hold and 503 otherwise, with the detail of each check.
+    Answers 200 when all hold and 503 otherwise, with the detail of each check.
     """
     db_ok, db_detail = database_check()
     beat = worker_latest_beat() if db_ok else None
+    delivery_beat = worker_latest_beat(delivery=True) if db_ok else None
     worker_ok = worker_is_alive(beat=beat)
+    delivery_ok = worker_is_alive(beat=delivery_beat)
     body = {
-        "status": "ok" if db_ok and worker_ok else "unhealthy",
+        "status": "ok" if db_ok and worker_ok and delivery_ok else "unhealthy",
         "checks": {
             "database": {"ok": db_ok, "detail": db_detail},
             "worker": {"ok": worker_ok, "last_beat": beat.isoformat() if beat else None},
+            "delivery": {
+                "ok": delivery_ok,
+                "last_beat": delivery_beat.isoformat() if delivery_beat else None,
+            },
         },
     }
     return JsonResponse(body, status=200 if body["status"] == "ok" else 503)

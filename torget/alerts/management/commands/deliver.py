@@ -19,10 +19,13 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
+from django.utils import timezone
 
 from torget.alerts.delivery import DeliveryEngine, WorkerAlreadyRunning, worker_id_default
 from torget.alerts.models import Medium
 from torget.alerts.providers.registry import provider_for
+from torget.core.selectors import DELIVERY_PREFIX
+from torget.core.services import worker_heartbeat_beat
 
 logger = logging.getLogger("torget.alerts.delivery")
 
@@ -64,7 +67,7 @@ class Command(BaseCommand):
         except WorkerAlreadyRunning as exc:
             raise CommandError(str(exc)) from exc
         heartbeat = threading.Thread(
-            target=_beat, args=(engine, stop), name="delivery-heartbeat", daemon=True
+            target=_beat, args=(engine, worker_id, stop), name="delivery-heartbeat", daemon=True
         )
         try:
             engine.start()
@@ -87,12 +90,17 @@ class Command(BaseCommand):
             engine.close()
 
 
-def _beat(engine: DeliveryEngine, stop: threading.Event) -> None:
-    """Renew this worker's leases every heartbeat, on a connection of this thread's own."""
-    while not stop.wait(settings.WORKER_HEARTBEAT_SECONDS):
+def _beat(engine: DeliveryEngine, worker_id: str, stop: threading.Event) -> None:
+    """Renew this worker's leases every heartbeat, and tell /healthz it lives, on a connection
+    of this thread's own."""
+    started_at = timezone.now()
+    while True:
         try:
+            worker_heartbeat_beat(worker_id=f"{DELIVERY_PREFIX}{worker_id}", started_at=started_at)
             engine.renew_leases()
         except Exception:
             logger.exception("delivery heartbeat failed")
         finally:
             close_old_connections()
+        if stop.wait(settings.WORKER_HEARTBEAT_SECONDS):
+            return
