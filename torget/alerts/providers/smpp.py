@@ -1,12 +1,13 @@
 """SMS over SMPP 3.4 with the `smpplib` client: one transceiver session, a send window.
 
 `send` keeps up to `window` `submit_sm` outstanding at once (each part of a long message is
-one; a message's parts are written together, in one system call), calls `handed(id)` right
-after a message is written to the socket, and reads `submit_sm_resp` as they come: the SMSC's
-message id makes the message SENT; throttling (ESME_RTHROTTLED, ESME_RMSGQFUL) and other
-passing troubles make it TEMPORARY; anything else (an invalid destination, ...) PERMANENT with
-the command status's name. A timeout or a broken connection makes every message still waiting
-TEMPORARY and drops the session, which is bound again on the next call.
+one; a message's parts are written back to back once the window has room for them all), calls
+`handed(id)` right after a message is written to the socket, and reads `submit_sm_resp` as
+they come: the SMSC's message id makes the message SENT; throttling (ESME_RTHROTTLED,
+ESME_RMSGQFUL) and other passing troubles make it TEMPORARY; anything else (an invalid
+destination, ...) PERMANENT with the command status's name. A timeout or a broken connection
+makes every message still waiting TEMPORARY and drops the session, which is bound again on the
+next call.
 
 The SMSC sends `deliver_sm` on the same session, while we send or between sends (`poll`, which
 the delivery engine calls once per loop, also keeps the session alive with `enquire_link`):
@@ -317,12 +318,20 @@ class SmppProvider:
         self._last_sent = time.monotonic()
 
     def _write_all(self, client: smpplib.client.Client, pdus: list[Any]) -> None:
-        """Write PDUs with one system call (smpplib's send_pdu writes one at a time)."""
+        """Write a message's PDUs back to back, one `sendall` each, with nothing in between.
+
+        One write for all parts would close the gap in which a killed worker leaves half a
+        message, but the local SMSC of the tests and the benchmark (smpp34's server) answers a
+        second PDU that arrived in the same segment only later: 5,000 two-part messages went
+        at 206/s in one write against 899/s in one write each (1,345-1,690/s for bare
+        smpplib). The gap between the writes is microseconds, the same order as the one between
+        handing over and the journal (see torget.alerts.delivery)."""
         if client._socket is None:
             raise SmppFailure("the connection is closed")
-        data = b"".join(pdu.generate() for pdu in pdus)
+        data = [pdu.generate() for pdu in pdus]
         try:
-            client._socket.sendall(data)
+            for chunk in data:
+                client._socket.sendall(chunk)
         except OSError as exc:
             raise SmppFailure(f"the connection broke: {exc!r}") from exc
         self._last_sent = time.monotonic()
