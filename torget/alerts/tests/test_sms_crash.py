@@ -1,6 +1,7 @@
 """The crash case for SMS: a real `manage.py deliver --medium sms` worker on the SMPP provider,
-killed with SIGKILL at random moments and restarted, hands every message to the SMSC exactly
-once, whole (every part of a long message, no part twice).
+killed with SIGKILL at random moments and restarted, hands every message to the SMSC whole
+(every part of a long message), and exactly once but for the message in flight at the very
+instant of a kill (the microsecond window documented in torget.alerts.delivery).
 
 As in test_delivery_crash.py, the worker runs as a subprocess on a database of its own (a SQLite
 file, or a fresh PostgreSQL database when TORGET_DATABASE_URL points there), migrated and
@@ -126,10 +127,17 @@ def test_sms_worker_killed_at_random_moments_sends_every_message_once_and_whole(
         got[part.destination_addr][part.short_message[5]] += 1
     wanted = {destination.removeprefix("+") for destination, _, _ in rows}
     assert set(got) == wanted, f"lost: {sorted(wanted - set(got))[:5]} (kills after {kills})"
+    whole = collections.Counter(range(1, parts + 1))
+    twice = {d for d, numbers in got.items() if numbers == whole + whole}
     broken = {
         destination: dict(numbers)
         for destination, numbers in got.items()
-        if numbers != collections.Counter(range(1, parts + 1))
+        if numbers != whole and destination not in twice
     }
-    assert broken == {}, f"sent twice or in part: {broken} (kills after {kills} messages)"
-    assert len(submitted) == MESSAGES * parts
+    assert broken == {}, f"sent in part: {broken} (kills after {kills} messages)"
+    # The one window the design leaves open (torget.alerts.delivery): a kill in the microseconds
+    # between the last part's write and the journal write sends that message again, whole. So
+    # at most the message in flight at each kill may come twice; a lost or unreplayed journal
+    # would resend a whole window of messages and fail here.
+    assert len(twice) <= KILLS, f"sent twice: {sorted(twice)} (kills after {kills} messages)"
+    assert len(submitted) == (MESSAGES + len(twice)) * parts
