@@ -71,6 +71,11 @@ class Command(BaseCommand):
         )
         try:
             engine.start()
+            # The first beat in this thread, so /healthz sees the worker at once; the thread
+            # beats from then on, and is joined before the command returns.
+            worker_heartbeat_beat(
+                worker_id=f"{DELIVERY_PREFIX}{worker_id}", started_at=timezone.now()
+            )
             heartbeat.start()
             sweep_every = settings.ALERT_DELIVERY_LEASE_SECONDS / 4
             swept_at = 0.0
@@ -87,6 +92,8 @@ class Command(BaseCommand):
                 stop.wait(options["interval"])
         finally:
             stop.set()
+            if heartbeat.is_alive():
+                heartbeat.join(timeout=30)
             engine.close()
 
 
@@ -94,7 +101,7 @@ def _beat(engine: DeliveryEngine, worker_id: str, stop: threading.Event) -> None
     """Renew this worker's leases every heartbeat, and tell /healthz it lives, on a connection
     of this thread's own."""
     started_at = timezone.now()
-    while True:
+    while not stop.wait(settings.WORKER_HEARTBEAT_SECONDS):
         try:
             worker_heartbeat_beat(worker_id=f"{DELIVERY_PREFIX}{worker_id}", started_at=started_at)
             engine.renew_leases()
@@ -102,5 +109,3 @@ def _beat(engine: DeliveryEngine, worker_id: str, stop: threading.Event) -> None
             logger.exception("delivery heartbeat failed")
         finally:
             close_old_connections()
-        if stop.wait(settings.WORKER_HEARTBEAT_SECONDS):
-            return
