@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from torget.alerts import geo
 from torget.alerts.models import Alert, Severity, Topic, Zone
+from torget.alerts.services.alerts import DRAFT_FIELDS
 from torget.organisation.models import Unit
 
 # The browser's datetime-local control sends this; typed text in the same form is accepted too.
@@ -114,24 +115,7 @@ class _MessageFields(AccessibleErrorsMixin, forms.Form):
 
     def service_data(self) -> dict[str, Any]:
         """The cleaned values by the names of `services.alerts.DRAFT_FIELDS`."""
-        return {name: self.cleaned_data[name] for name in self.fields if name in _DATA_NAMES}
-
-
-_DATA_NAMES = frozenset(
-    {
-        "topic",
-        "severity",
-        "title",
-        "text",
-        "by_sms",
-        "by_email",
-        "contact_phone",
-        "contact_email",
-        "contact_url",
-        "onset",
-        "expires",
-    }
-)
+        return {name: self.cleaned_data[name] for name in self.fields if name in DRAFT_FIELDS}
 
 
 class AlertForm(_MessageFields):

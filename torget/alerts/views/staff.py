@@ -404,32 +404,30 @@ def alert_submit(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("alerts:staff-alert-detail", pk=alert.pk)
 
 
+def _decide(request: HttpRequest, pk: int, decide: Any, done: str) -> HttpResponse:
+    """Run a second person's decision on a waiting alert and go back to its page."""
+    alert = _alert(request, pk)
+    try:
+        decide(alert=alert, actor=_user(request))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done)
+    return redirect("alerts:staff-alert-detail", pk=alert.pk)
+
+
 @staff_required
 @require_POST
 def alert_approve(request: HttpRequest, pk: int) -> HttpResponse:
     """A second person approves a waiting alert, which sends it."""
-    alert = _alert(request, pk)
-    try:
-        services.alert_approve(alert=alert, actor=_user(request))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Approved. The alert is sent."))
-    return redirect("alerts:staff-alert-detail", pk=alert.pk)
+    return _decide(request, pk, services.alert_approve, _("Approved. The alert is sent."))
 
 
 @staff_required
 @require_POST
 def alert_reject(request: HttpRequest, pk: int) -> HttpResponse:
     """A second person sends a waiting alert back to be changed."""
-    alert = _alert(request, pk)
-    try:
-        services.alert_reject(alert=alert, actor=_user(request))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The alert is sent back as a draft."))
-    return redirect("alerts:staff-alert-detail", pk=alert.pk)
+    return _decide(request, pk, services.alert_reject, _("The alert is sent back as a draft."))
 
 
 @staff_required
