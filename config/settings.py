@@ -123,6 +123,8 @@ INSTALLED_APPS = [
     "torget.insights",
     "torget.pages",
     "torget.alerts",
+    "torget.services",
+    "torget.cases",
     "torget.demo",
 ]
 
