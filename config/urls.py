@@ -15,6 +15,9 @@ urlpatterns = [
     path("", include("torget.insights.urls")),
     path("", include("torget.pages.urls")),
     path("", include("torget.alerts.urls")),
+    path("", include("torget.services.urls")),
+    path("", include("torget.cases.urls")),
+    path("", include("torget.core.search.urls")),
     path("", include("torget.organisation.urls")),
 ]
 
