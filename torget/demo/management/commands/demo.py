@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from torget.accounts.models import User
-from torget.demo import alerts, data, dialogue, volume
+from torget.demo import alerts, cases, data, dialogue, services, volume
 
 
 class Command(BaseCommand):
@@ -40,6 +40,8 @@ class Command(BaseCommand):
             sent = alerts.alerts_ensure(
                 municipality, User.objects.get(email=data._email("kommunikasjon"))
             )
+            service_pages = services.services_ensure(municipality)
+            forms = cases.forms_ensure(municipality)
         added = data.residents_ensure_bulk(options["residents"]) if options["residents"] else 0
         if options["threads"]:
             report = volume.conversations_generate(
@@ -60,6 +62,10 @@ class Command(BaseCommand):
             self.stdout.write(f"Published {posts} posts with questions and answers.")
         if sent:
             self.stdout.write(f"Sent {sent} alerts (see the development outbox).")
+        if service_pages:
+            self.stdout.write(f"Wrote {service_pages} information pages by life situation.")
+        if forms:
+            self.stdout.write(f"Published {forms} self-service forms.")
         if added:
             self.stdout.write(f"Added {added} generated residents.")
         self.stdout.write(f"Demo log-ins (password for all: {data.DEMO_PASSWORD}):")
