@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("torget.services.urls")),
     path("", include("torget.cases.urls")),
     path("", include("torget.core.search.urls")),
+    path("lyd/", include("torget.core.speech_urls")),
     path("", include("torget.organisation.urls")),
 ]
 
