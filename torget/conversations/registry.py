@@ -35,6 +35,26 @@ def thread_path(thread: Thread) -> str:
     return reverse("conversations:thread-detail", args=[thread.pk])
 
 
+_staff_resolvers: dict[str, ThreadUrl] = {}
+
+
+def register_staff_subject(model: type[models.Model], resolver: ThreadUrl) -> None:
+    """Say where staff handle the subject of a thread about an instance of `model` (a case's
+    page for its case officer), so that the staff thread page links to it."""
+    _staff_resolvers[model._meta.label_lower] = resolver
+
+
+def staff_subject_path(thread: Thread) -> str | None:
+    """The staff page of the thread's subject, if its module registered one, else None."""
+    if thread.subject_type_id is None:
+        return None
+    model = ContentType.objects.get_for_id(thread.subject_type_id).model_class()
+    if model is None:
+        return None
+    resolver = _staff_resolvers.get(model._meta.label_lower)
+    return resolver(thread) if resolver is not None else None
+
+
 AnswerSender = Callable[[Message], None]
 _answer_senders: dict[str, AnswerSender] = {}
 

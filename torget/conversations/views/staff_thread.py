@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from torget.conversations import forms, policies, selectors, services
 from torget.conversations.models import Thread, ThreadStatus
-from torget.conversations.registry import thread_path
+from torget.conversations.registry import staff_subject_path, thread_path
 from torget.conversations.views.common import (
     _municipality,
     _refuse,
@@ -78,6 +78,7 @@ def _staff_thread_render(
         "can_answer": policies.can_answer_thread(user, thread),
         "can_moderate": can_moderate_unit(user, thread.unit),
         "public_path": thread_path(thread),
+        "subject_staff_path": staff_subject_path(thread),
         "now": timezone.now(),
         "is_closed": thread.status == ThreadStatus.CLOSED,
     }
