@@ -47,6 +47,13 @@ ALLOWED_EXTENSIONS_TEXT = "PDF, PNG, JPEG, WebP, TXT, ODT, DOCX"
 # Markup that a browser might render if it ever ignored our headers; never "plain text".
 _MARKUP_STARTS = (b"<!doctype", b"<html", b"<head", b"<body", b"<script", b"<svg", b"<?xml")
 _SNIFF_BYTES = 4096
+ZIP_TYPES = frozenset({ODT, DOCX})
+# An office document is a zip; one that unpacks to more than this, holds more entries, or
+# shrank more than this ratio is an archive bomb for whatever later opens it (an indexer, a
+# previewer, the case officer's word processor). Real documents stay far below all three.
+ZIP_MAX_UNCOMPRESSED = 200 * 1024 * 1024
+ZIP_MAX_ENTRIES = 2000
+ZIP_MAX_RATIO = 200
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,37 @@ def _zip_type(handle: IO[bytes]) -> str | None:
     except (zipfile.BadZipFile, OSError, KeyError, RuntimeError):
         return None
     return None
+
+
+def check_archive(handle: IO[bytes], name: str) -> None:
+    """Refuse a zip-based file that would unpack to something absurd.
+
+    Only the zip's central directory is read (the sizes it declares); nothing is extracted.
+    Raises ValidationError (code "archive") for too many entries, too much uncompressed data
+    or a compression ratio no real document has. Leaves the handle at the start.
+    """
+    handle.seek(0)
+    refused = ValidationError(
+        _("The file %(name)s unpacks to far more data than a document holds, so we refuse it."),
+        code="archive",
+        params={"name": name},
+    )
+    try:
+        with zipfile.ZipFile(handle) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
+        raise refused from exc
+    finally:
+        handle.seek(0)
+    if len(entries) > ZIP_MAX_ENTRIES:
+        raise refused
+    uncompressed = sum(entry.file_size for entry in entries)
+    compressed = sum(entry.compress_size for entry in entries)
+    if uncompressed > ZIP_MAX_UNCOMPRESSED:
+        raise refused
+    # Small files may shrink a lot (a page of repeated XML); the ratio matters from 1 MB on.
+    if uncompressed > 1024 * 1024 and uncompressed > ZIP_MAX_RATIO * max(compressed, 1):
+        raise refused
 
 
 def _is_plain_text(head: bytes) -> bool:
@@ -120,7 +158,8 @@ def check_upload(upload: File, name: str) -> CheckedFile:
 
     Raises ValidationError (with a message naming the file) when it is empty, larger than
     MAX_ATTACHMENT_MB, of a type that is not allowed, or when the content is not what the
-    name's extension says (e.g. HTML named `.pdf`).
+    name's extension says (e.g. HTML named `.pdf`), or when an office document is an
+    archive bomb (`check_archive`).
     """
     size = upload.size or 0
     if size == 0:
@@ -153,4 +192,6 @@ def check_upload(upload: File, name: str) -> CheckedFile:
             code="mismatch",
             params={"name": name, "extension": extension.upper()},
         )
+    if actual in ZIP_TYPES:
+        check_archive(cast(IO[bytes], upload), name)
     return CheckedFile(content_type=actual, size=size, is_image=actual in IMAGE_TYPES)
