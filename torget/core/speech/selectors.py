@@ -8,11 +8,14 @@ from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from torget.core.models import SpeechAudio
 from torget.core.speech import engine
 
 SIZE_CACHE_SECONDS = 24 * 3600
+# Django's own language info spells the first "Bokmal"; these are the names we show.
+LANGUAGE_NAMES = {"nb": _("Norwegian Bokmål"), "nn": _("Norwegian Nynorsk"), "en": _("English")}
 
 
 def speech_get_ready(*, key: str) -> SpeechAudio | None:
@@ -53,7 +56,7 @@ def speech_player_context(*, audio: SpeechAudio, truncated: bool) -> dict[str, A
         "speech_truncated": truncated,
         # Say which language is heard when it is not the page's, or not the text's own.
         "speech_voice_differs": voice_language != language,
-        "speech_language_name": translation.get_language_info(voice_language)["name_translated"],
-        "speech_text_language_name": translation.get_language_info(language)["name_translated"],
+        "speech_language_name": LANGUAGE_NAMES.get(voice_language, voice_language),
+        "speech_text_language_name": LANGUAGE_NAMES.get(language, language),
         "speech_language_differs": voice_language != active,
     }

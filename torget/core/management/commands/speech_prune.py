@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from torget.core.speech.services import speech_prune
 
@@ -21,7 +21,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         days = options["days"]
         if days < 1:
-            self.stderr.write("--days must be at least 1.")
-            raise SystemExit(2)
+            raise CommandError("--days must be at least 1.")
         result = speech_prune(days=days)
         self.stdout.write(f"Deleted {result.rows} audio rows and {result.files} files.")
