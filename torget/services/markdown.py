@@ -5,8 +5,8 @@ Staff write page bodies in Markdown. markdown-it-py renders it with raw HTML tur
 only the tags and attributes Markdown itself makes (defence in depth: a bug or a plugin in the
 renderer must not become a hole). Two further rules:
 
-- Headings move down one level (`#` becomes `<h2>`): the page's title is the only `<h1>`, so
-  the headings stay in order for screen readers.
+- The body's top heading level becomes `<h2>` (`#` and `##` alike), the others follow it: the
+  page's title is the only `<h1>`, so the headings stay in order for screen readers.
 - Links to other sites get `rel="nofollow"`; links within the municipality's own site do not.
 """
 
@@ -61,15 +61,15 @@ _parser.enable("table")
 
 
 def _adjust(tokens: list[Token], hosts: Collection[str]) -> None:
-    """Move headings down a level, and mark links that leave the site."""
+    """Put the body's headings under the page title, and mark links that leave the site."""
+    levels = [int(t.tag[1]) for t in tokens if t.type == "heading_open"]
+    shift = 2 - min(levels) if levels else 0
     for token in tokens:
         if token.type in ("heading_open", "heading_close"):
-            level = min(int(token.tag[1]) + 1, 6)
-            token.tag = f"h{level}"
-        if token.children:
-            _adjust(token.children, hosts)
-        if token.type == "link_open" and is_external(str(token.attrGet("href") or ""), hosts):
-            token.attrSet("rel", "nofollow")
+            token.tag = f"h{max(2, min(int(token.tag[1]) + shift, 6))}"
+        for child in token.children or []:
+            if child.type == "link_open" and is_external(str(child.attrGet("href") or ""), hosts):
+                child.attrSet("rel", "nofollow")
 
 
 def is_external(href: str, hosts: Collection[str] = ()) -> bool:

@@ -34,10 +34,13 @@ def test_markdown_to_html_marks_only_external_links_nofollow() -> None:
     assert '<a href="mailto:post@eksempel.no">d</a>' in html
 
 
-def test_markdown_to_html_moves_headings_down_a_level_under_the_page_title() -> None:
+def test_markdown_to_html_puts_the_top_heading_level_under_the_page_title() -> None:
     html = markdown_to_html("# Søk\n\n## Pris\n\n###### Liten")
     assert "<h1>" not in html
     assert "<h2>Søk</h2>" in html and "<h3>Pris</h3>" in html and "<h6>Liten</h6>" in html
+    html = markdown_to_html("## Søk\n\n### Pris")
+    assert "<h2>Søk</h2>" in html and "<h3>Pris</h3>" in html
+    assert "<h2>Frist</h2>" in markdown_to_html("#### Frist")
 
 
 def test_markdown_to_html_keeps_lists_emphasis_and_tables_without_inline_styles() -> None:
