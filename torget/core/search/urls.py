@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from torget.core.search import views
 
 app_name = "search"
-urlpatterns: list = []
+urlpatterns = [
+    path("sok/", views.search, name="search"),
+    path("ansatt/sok/", views.miss_list, name="miss-list"),
+]
