@@ -113,7 +113,7 @@ class NationalIdField(forms.CharField):
 
     def to_python(self, value: Any) -> str:
         text = super().to_python(value)
-        return "".join(text.split())
+        return "".join((text or "").split())
 
     def validate(self, value: str) -> None:
         super().validate(value)
@@ -142,7 +142,7 @@ class PhoneField(forms.CharField):
 class NumberField(forms.DecimalField):
     """A number typed with a decimal comma or point, and spaces between thousands."""
 
-    def to_python(self, value: Any) -> decimal.Decimal | None:
+    def to_python(self, value: Any) -> decimal.Decimal | None:  # type: ignore[override]
         if isinstance(value, str):
             value = "".join(value.split()).replace(",", ".")
         return super().to_python(value)
@@ -192,7 +192,7 @@ class RankedSelect(forms.MultiWidget):
 
     template_name = "cases/form_widget_ranked.html"
 
-    def __init__(self, choices: Sequence[tuple[str, str]], places: int) -> None:
+    def __init__(self, choices: Sequence[tuple[str, Any]], places: int) -> None:
         self.places = places
         widgets = [forms.Select(choices=choices) for _ in range(places)]
         super().__init__(widgets)
@@ -316,7 +316,7 @@ def check_attachment(field: FormField, upload: UploadedFile) -> files.CheckedFil
             code="too_large",
             params={
                 "name": name,
-                "size": filesizeformat(upload.size),
+                "size": filesizeformat(upload.size or 0),
                 "max": filesizeformat(limit),
             },
         )

@@ -70,8 +70,16 @@ def _check(actor: User, unit: Unit) -> None:
         raise PermissionDenied
 
 
+_NORWEGIAN = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "Æ": "Ae", "Ø": "O", "Å": "A"})
+
+
+def _slug(text: str) -> str:
+    """A URL-safe name; Norwegian letters spelled out first, since slugify drops ø."""
+    return slugify(text.translate(_NORWEGIAN))
+
+
 def _unique_slug(municipality: Municipality, title: str, *, exclude: int | None = None) -> str:
-    base = (slugify(title) or "skjema")[:70]
+    base = (_slug(title) or "skjema")[:70]
     slug = base
     taken = Form.objects.filter(municipality=municipality)
     if exclude:
@@ -146,7 +154,7 @@ def _clean_choices(kind: str, choices: Sequence[str]) -> list[str]:
 
 
 def _unique_key(form: Form, label: str, *, exclude: int | None = None) -> str:
-    base = (slugify(label).replace("-", "_") or "felt")[:40]
+    base = (_slug(label).replace("-", "_") or "felt")[:40]
     key = base
     taken = FormField.objects.filter(form=form)
     if exclude:

@@ -111,7 +111,7 @@ def _store_uploads(
     that were refused are not stored; the others are)."""
     errors: dict[str, list[str]] = {}
     by_key = {d.key: d for d in definitions if d.kind == FieldKind.FILE}
-    kept = {}
+    kept: dict[str, int] = {}
     for a in _attachments_of_draft(form, actor):
         kept[a.field_key] = kept.get(a.field_key, 0) + 1
     for key, files in uploads.items():

@@ -12,6 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 
 from torget.cases import formbuilder
 from torget.cases.models import FieldKind, Form, FormField
@@ -126,9 +127,7 @@ def _field(
     )
 
 
-def _errors(
-    definition: FormField, data: dict[str, Any], files: dict[str, Any] | None = None
-) -> list[str]:
+def _errors(definition: FormField, data: dict[str, Any], files: Any = None) -> list[str]:
     form = formbuilder.build_form_class([definition])(data=data, files=files)
     form.is_valid()
     return [str(e) for e in form.errors.get("f", [])]
@@ -237,7 +236,7 @@ def test_checkbox_required_means_ticked() -> None:
 def test_file_field_checks_type_size_and_content() -> None:
     field = _field(FieldKind.FILE, file_types=["pdf"], max_mb=1)
     good = SimpleUploadedFile("vedtak.pdf", PDF)
-    form = formbuilder.build_form_class([field])(data={}, files={"f": good})
+    form = formbuilder.build_form_class([field])(data={}, files=MultiValueDict({"f": [good]}))
     assert form.is_valid(), form.errors
     png = SimpleUploadedFile("bilde.png", b"\x89PNG\r\n\x1a\n" + b"0" * 20)
     assert "does not accept" in _errors(field, {}, {"f": png})[0]
@@ -247,7 +246,7 @@ def test_file_field_checks_type_size_and_content() -> None:
     assert "too large" in _errors(field, {}, {"f": large})[0]
     assert "required" in _errors(field, {}, {})[0]
     # A file kept in the draft counts for a required attachment.
-    kept = formbuilder.build_form_class([field], kept_files={"f"})(data={}, files={})
+    kept = formbuilder.build_form_class([field], kept_files={"f"})(data={}, files=MultiValueDict())
     assert kept.is_valid()
 
 

@@ -26,7 +26,7 @@ from torget.conversations.selectors import InboxFilter, thread_list_waiting
 from torget.organisation.models import Unit
 from torget.organisation.workinghours import OSLO, WeeklyHours
 
-EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+EN: dict[str, Any] = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 
 @pytest.fixture

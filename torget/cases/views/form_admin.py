@@ -5,6 +5,8 @@ service, render; a refused form answers 422 with what was typed and the errors b
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -118,7 +120,7 @@ class FieldForm(FilledForm):
             value = self.cleaned_data.get(name)
             if value in (None, "", [], False):
                 continue
-            found[name] = float(value) if name in ("min_value", "max_value") else value
+            found[name] = float(str(value)) if name in ("min_value", "max_value") else value
         return found
 
     def choice_lines(self) -> list[str]:
@@ -137,14 +139,19 @@ class FieldForm(FilledForm):
         return initial
 
 
-def _staff(request: HttpRequest) -> HttpResponse | None:
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    if not service.units_for_forms(
-        viewer=request.user, municipality=_municipality(request)
-    ).exists():
-        raise PermissionDenied
-    return None
+def staff_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Log-in first; then only people who may define forms for some unit (else 403)."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        units = service.units_for_forms(viewer=request.user, municipality=_municipality(request))
+        if not units.exists():
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def _editable_form(request: HttpRequest, pk: int) -> Form:
@@ -166,10 +173,9 @@ def _apply(form: FilledForm, exc: ValidationError) -> None:
 
 
 @require_http_methods(["GET"])
+@staff_view
 def form_admin_list(request: HttpRequest) -> HttpResponse:
     """The forms of the units the person serves."""
-    if (refused := _staff(request)) is not None:
-        return refused
     forms_ = service.form_list_for_editor(viewer=request.user, municipality=_municipality(request))
     page = Paginator(forms_, PER_PAGE).get_page(request.GET.get("page"))
     return render(
@@ -178,9 +184,8 @@ def form_admin_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@staff_view
 def form_admin_create(request: HttpRequest) -> HttpResponse:
-    if (refused := _staff(request)) is not None:
-        return refused
     units = service.units_for_forms(viewer=request.user, municipality=_municipality(request))
     if request.method == "POST":
         bound = FormSettingsForm(request.POST, units=units)
@@ -202,6 +207,7 @@ def form_admin_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@staff_view
 def form_admin_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """A form's settings and the list of its fields."""
     form = _editable_form(request, pk)
@@ -235,6 +241,7 @@ def form_admin_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET"])
+@staff_view
 def form_admin_preview(request: HttpRequest, pk: int) -> HttpResponse:
     return form_render_preview(request, _editable_form(request, pk))
 
@@ -247,6 +254,7 @@ def _field_page(
 
 
 @require_http_methods(["GET", "POST"])
+@staff_view
 def field_admin_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = _editable_form(request, pk)
     if request.method == "GET":
@@ -277,6 +285,7 @@ def _field_of(form: Form, field_pk: int) -> FormField:
 
 
 @require_http_methods(["GET", "POST"])
+@staff_view
 def field_admin_edit(request: HttpRequest, pk: int, field_pk: int) -> HttpResponse:
     form = _editable_form(request, pk)
     field = _field_of(form, field_pk)
@@ -304,6 +313,7 @@ def field_admin_edit(request: HttpRequest, pk: int, field_pk: int) -> HttpRespon
 
 
 @require_POST
+@staff_view
 def field_admin_delete(request: HttpRequest, pk: int, field_pk: int) -> HttpResponse:
     form = _editable_form(request, pk)
     service.field_delete(actor=_user(request), field=_field_of(form, field_pk))
@@ -312,6 +322,7 @@ def field_admin_delete(request: HttpRequest, pk: int, field_pk: int) -> HttpResp
 
 
 @require_POST
+@staff_view
 def field_admin_move(request: HttpRequest, pk: int, field_pk: int) -> HttpResponse:
     form = _editable_form(request, pk)
     field = _field_of(form, field_pk)

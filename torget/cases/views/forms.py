@@ -8,6 +8,7 @@ errors beside their fields and a summary on top that links to each.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from typing import Any
 
@@ -86,7 +87,7 @@ def _with_errors(form: formbuilder.FilledForm, errors: dict[str, list[str]]) -> 
     for key, messages_ in errors.items():
         name = key if key in form.fields else "__all__"
         found.setdefault(name, ErrorList()).extend(messages_)
-    form._errors = found
+    form._errors = found  # type: ignore[attr-defined]
     form._describe()
 
 
@@ -150,15 +151,14 @@ def form_fill(request: HttpRequest, slug: str) -> HttpResponse:
         good_uploads = {
             k: v for k, v in _uploads(request, definitions).items() if k not in bound.errors
         }
-        try:
+        # A draft too large to keep is skipped; the page still shows what was typed.
+        with contextlib.suppress(ValidationError):
             submission.draft_save(
                 form=form_def,
                 actor=user,
                 values=formbuilder.draft_values(definitions, request.POST),
                 uploads=good_uploads,
             )
-        except ValidationError:
-            pass  # a draft too large to keep; the page still shows what was typed
         return _render_fill(request, form_def, bound, key=key, status=422)
     uploads = {
         d.key: [bound.cleaned_data[d.key]]
