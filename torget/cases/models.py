@@ -46,6 +46,8 @@ class Form(models.Model):
         _("processing-time goal (working days)"), default=20
     )
     is_published = models.BooleanField(_("open for submissions"), default=False)
+    # The information pages that link to this form ("Forms and self-service" under a page).
+    info_pages = models.ManyToManyField("services.InfoPage", blank=True, related_name="forms")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
