@@ -4,16 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0001_initial'),
-        ('services', '0001_initial'),
+        ("cases", "0001_initial"),
+        ("services", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='form',
-            name='info_pages',
-            field=models.ManyToManyField(blank=True, related_name='forms', to='services.infopage'),
+            model_name="form",
+            name="info_pages",
+            field=models.ManyToManyField(blank=True, related_name="forms", to="services.infopage"),
         ),
     ]
