@@ -56,3 +56,11 @@ def form_index(form: Form) -> None:
         document_upsert(**form_document(form))
     else:
         document_delete(kind=KIND, object_id=form.pk)
+
+
+def form_document_by_id(object_id: int) -> dict[str, Any] | None:
+    """The document of one form, or None when it is gone or not published."""
+    form = (
+        Form.objects.filter(pk=object_id, is_published=True).select_related("municipality").first()
+    )
+    return form_document(form) if form is not None else None
