@@ -31,6 +31,17 @@
         section.removeChild(node);
       }
     });
+    // The fresh player names itself by the audio's key; keep the name this page gave it.
+    var name = section.getAttribute("aria-labelledby");
+    var freshName = fresh.getAttribute("aria-labelledby");
+    Array.prototype.slice.call(fresh.querySelectorAll("[id], [aria-labelledby]")).forEach(function (el) {
+      if (el.id === freshName) {
+        el.id = name;
+      }
+      if (el.getAttribute("aria-labelledby") === freshName) {
+        el.setAttribute("aria-labelledby", name);
+      }
+    });
     Array.prototype.slice.call(fresh.childNodes).forEach(function (node) {
       section.insertBefore(document.importNode(node, true), line);
     });

@@ -293,5 +293,7 @@ def encode_mp3(samples: bytes, sample_rate: int) -> bytes:
     encoder.set_bit_rate(MP3_KBPS)
     encoder.set_in_sample_rate(sample_rate)
     encoder.set_channels(1)
-    encoder.set_quality(5)  # 2 best ... 7 fastest; 5 is LAME's everyday choice
+    # 2 best ... 7 fast. LAME is most of the time a text takes, and 7 encodes about twice as
+    # fast as 5; for one synthetic voice at 48 kbit/s we accept its small loss of quality.
+    encoder.set_quality(7)
     return bytes(encoder.encode(samples)) + bytes(encoder.flush())

@@ -38,6 +38,11 @@ def read_aloud(context: template.Context, text: str, language: str = "") -> Safe
         logger.info("speech %s failed, no player: %s", asked.audio.key, asked.audio.error)
         return mark_safe("")
     values = selectors.speech_player_context(audio=asked.audio, truncated=asked.truncated)
+    # Ids unique on the page even when one text is offered twice.
+    shown = int(context.render_context.get("speech_players") or 0) + 1
+    context.render_context["speech_players"] = shown
+    if shown > 1:
+        values["speech_id"] = f"{values['speech_id']}-{shown}"
     player = context.template.engine.get_template("core/speech_player.html")  # type: ignore[union-attr]
     return player.render(context.new(values))
 

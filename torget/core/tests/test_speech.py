@@ -412,3 +412,14 @@ def test_speech_prune_refuses_less_than_a_day(db: None) -> None:
     with pytest.raises(CommandError, match=r"--days must be at least 1\."):
         call_command("speech_prune", "--days", "0")
     assert SpeechAudio.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_two_players_of_one_text_on_a_page_have_their_own_ids() -> None:
+    audio = ready()
+    template = Template("{% load speech %}{% read_aloud text 'nb' %}{% read_aloud text 'nb' %}")
+    with translation.override("en"):
+        html = template.render(Context({"text": TEXT}))
+    first, second = f"read-aloud-{audio.key[:12]}", f"read-aloud-{audio.key[:12]}-2"
+    assert html.count(f'id="{first}"') == 1 and html.count(f'id="{second}"') == 1
+    assert html.count(f'aria-labelledby="{second}"') == 2  # the region and its audio
