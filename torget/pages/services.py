@@ -22,9 +22,12 @@ from torget.accounts.models import User
 from torget.conversations import services as conversations
 from torget.conversations.models import Channel, Message, Thread, Visibility
 from torget.core.errors import InvalidTransition
+from torget.core.search import index as search_index
 from torget.organisation.models import Unit
 from torget.pages import files, policies, tasks
 from torget.pages.models import Follow, FollowFrequency, Post, PostAttachment, PostKind
+from torget.pages.search import KIND as SEARCH_KIND
+from torget.pages.search import post_search_document
 
 MAX_TITLE = 200
 MAX_POST_BODY = 20_000
@@ -146,6 +149,15 @@ def _delete_files(names: Sequence[str]) -> None:
         storage.delete(name)
 
 
+def _index(post: Post) -> None:
+    """Keep the post's search document in step: in the index when published, out of it while
+    dated in the future (`manage.py search_reindex` puts it in once it is published)."""
+    if post.published_at <= timezone.now():
+        search_index.document_upsert(**post_search_document(post))
+    else:
+        search_index.document_delete(kind=SEARCH_KIND, object_id=post.pk)
+
+
 def _schedule_notice(post: Post) -> None:
     """Enqueue the notice to followers inside the transaction: with the database queue the task
     row commits (or rolls back) together with the post. A post dated in the future is noticed
@@ -192,6 +204,7 @@ def post_create(
     )
     _store(post, checked, start=0)
     _schedule_notice(post)
+    _index(post)
     return post
 
 
@@ -227,6 +240,7 @@ def post_update(
     transaction.on_commit(lambda: _delete_files(names))
     last = PostAttachment.objects.filter(post=post).order_by("-position").first()
     _store(post, checked, start=(last.position + 1) if last else 0)
+    _index(post)
     return post
 
 
