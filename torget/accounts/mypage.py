@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.functional import Promise
@@ -129,6 +131,15 @@ def _account_data(user: User) -> dict[str, Any]:
         "last_login": user.last_login,
         "is_active": user.is_active,
         "has_password": user.has_usable_password(),
+        "email_addresses": [
+            {"email": a.email, "verified": a.verified, "primary": a.primary}
+            for a in EmailAddress.objects.filter(user=user).order_by("pk")
+        ],
+        # What kind of second factor, and when; never its secret.
+        "authenticators": [
+            {"type": a.type, "created_at": a.created_at, "last_used_at": a.last_used_at}
+            for a in Authenticator.objects.filter(user=user).order_by("pk")
+        ],
     }
 
 

@@ -18,7 +18,9 @@ AnyUser = User | AnonymousUser
 
 
 def is_case_applicant(user: AnyUser, case: Case) -> bool:
-    return bool(user.is_authenticated and case.applicant_id is not None and case.applicant_id == user.pk)
+    return bool(
+        user.is_authenticated and case.applicant_id is not None and case.applicant_id == user.pk
+    )
 
 
 def is_staff_for_case(user: AnyUser, case: Case) -> bool:

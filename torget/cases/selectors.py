@@ -32,15 +32,20 @@ def _cases() -> QuerySet[Case]:
 
 
 def case_list_for_applicant(
-    *, user: AnyUser, municipality: Municipality, page: int | str | None = None,
+    *,
+    user: AnyUser,
+    municipality: Municipality,
+    page: int | str | None = None,
     per_page: int = CASES_PER_PAGE,
 ) -> Page:
     """One page of the applicant's cases in `municipality`, the newest first (form and unit
     loaded: two queries a page)."""
     if not user.is_authenticated:
         return Paginator(Case.objects.none(), per_page).get_page(page)
-    cases = _cases().filter(applicant_id=user.pk, municipality=municipality).order_by(
-        "-submitted_at", "-pk"
+    cases = (
+        _cases()
+        .filter(applicant_id=user.pk, municipality=municipality)
+        .order_by("-submitted_at", "-pk")
     )
     return Paginator(cases, per_page).get_page(page)
 
@@ -78,9 +83,7 @@ def case_list_for_staff(
     """The cases of the units `viewer` serves (a staff role there or above), the oldest
     submission first among open ones. `overdue`: open cases past their expected decision."""
     served = units_served(viewer=viewer, municipality=municipality)
-    cases = _cases().filter(municipality=municipality, unit__in=served).select_related(
-        "applicant"
-    )
+    cases = _cases().filter(municipality=municipality, unit__in=served).select_related("applicant")
     if filters.status:
         cases = cases.filter(status=filters.status)
     if filters.form:

@@ -14,7 +14,14 @@ from django.utils.translation import gettext_lazy as _
 
 from torget.accounts import mypage
 from torget.accounts.models import User
-from torget.conversations.models import AuthorRole, Message, Thread, Visibility
+from torget.conversations.models import (
+    AuthorRole,
+    Block,
+    Message,
+    MessageReport,
+    Thread,
+    Visibility,
+)
 from torget.conversations.registry import thread_path
 from torget.organisation.models import Municipality
 
@@ -32,7 +39,10 @@ def _official_answers() -> models.QuerySet[Message]:
 
 
 def thread_page_opened_by(
-    *, user: User, municipality: Municipality, page: int | str | None,
+    *,
+    user: User,
+    municipality: Municipality,
+    page: int | str | None,
     per_page: int = QUESTIONS_PER_PAGE,
 ) -> Page:
     """One page of the threads `user` opened in `municipality`, across channels, the latest
@@ -43,6 +53,8 @@ def thread_page_opened_by(
     threads = (
         Thread.objects.filter(opened_by_id=user.pk, municipality=municipality)
         .select_related("unit")
+        # The subjects' modules build the links from them: one query per kind of subject.
+        .prefetch_related("subject")
         .annotate(
             latest_answer_text=models.Subquery(_official_answers().values("body")[:1]),
             latest_answer_at=models.Subquery(_official_answers().values("created_at")[:1]),
@@ -99,6 +111,34 @@ def personal_data_messages(user: User) -> list[dict[str, Any]]:
     ]
 
 
+def personal_data_reports(user: User) -> list[dict[str, Any]]:
+    """The messages the person reported to the moderators, and why."""
+    return [
+        {
+            "message": report.message_id,
+            "reason": report.reason,
+            "created_at": report.created_at,
+            "resolved_at": report.resolved_at,
+        }
+        for report in MessageReport.objects.filter(reporter=user).order_by("created_at", "pk")
+    ]
+
+
+def personal_data_blocks(user: User) -> list[dict[str, Any]]:
+    """When the person was blocked from writing, where, and why (not by whom: staff)."""
+    return [
+        {
+            "municipality": block.municipality.name,
+            "reason": block.reason,
+            "created_at": block.created_at,
+            "lifted_at": block.lifted_at,
+        }
+        for block in Block.objects.filter(user=user)
+        .select_related("municipality")
+        .order_by("created_at", "pk")
+    ]
+
+
 def register() -> None:
     mypage.register_section(
         "questions",
@@ -109,3 +149,5 @@ def register() -> None:
     )
     mypage.register_personal_data("threads", personal_data_threads)
     mypage.register_personal_data("messages", personal_data_messages)
+    mypage.register_personal_data("message_reports", personal_data_reports)
+    mypage.register_personal_data("blocks", personal_data_blocks)

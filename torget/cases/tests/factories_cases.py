@@ -46,7 +46,9 @@ KINDERGARTEN_ANSWERS = [
 ]
 
 
-def form_make(unit: Unit, *, slug: str = "barnehageplass", title: str = "Søknad om barnehageplass") -> Form:
+def form_make(
+    unit: Unit, *, slug: str = "barnehageplass", title: str = "Søknad om barnehageplass"
+) -> Form:
     form, _created = Form.objects.get_or_create(
         municipality=unit.municipality,
         slug=slug,

@@ -23,7 +23,7 @@ from torget.conversations import services as conversations
 from torget.conversations.models import AuthorRole, Message, ThreadStatus, Visibility
 from torget.organisation.models import Unit
 
-EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+EN: dict[str, Any] = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 
 @pytest.fixture(autouse=True)
@@ -193,7 +193,11 @@ def test_attachment_of_another_case_with_this_reference_is_404(
 
 
 def test_staff_case_list_shows_the_units_cases_with_filters(
-    client: Client, school: Unit, library: Unit, resident: User, other_resident: User,
+    client: Client,
+    school: Unit,
+    library: Unit,
+    resident: User,
+    other_resident: User,
     case_officer: User,
 ) -> None:
     old = case_make(
@@ -281,7 +285,9 @@ def test_staff_status_change_refused_is_422_and_keeps_the_note(
     client: Client, case: Case, case_officer: User
 ) -> None:
     client.force_login(case_officer)
-    response = client.post(staff(case, "status/"), {"status": "received", "note": "Min notat"}, **EN)
+    response = client.post(
+        staff(case, "status/"), {"status": "received", "note": "Min notat"}, **EN
+    )
     assert response.status_code == 422
     assert "Select a valid choice" in response.text and "Min notat" in response.text
     missing = client.post(staff(case, "status/"), {"status": "", "note": "Notat 2"}, **EN)

@@ -47,12 +47,7 @@ def test_case_status_change_records_event_and_moments(case: Case, case_officer: 
 
 @pytest.mark.parametrize(
     ("start", "wanted"),
-    [
-        (start, wanted)
-        for start in ALL
-        for wanted in ALL
-        if wanted not in CASE_TRANSITIONS[start]
-    ],
+    [(start, wanted) for start in ALL for wanted in ALL if wanted not in CASE_TRANSITIONS[start]],
 )
 def test_case_status_change_refuses_what_the_transitions_forbid(
     school: Unit, resident: User, case_officer: User, start: str, wanted: str
@@ -208,7 +203,9 @@ def test_a_change_by_the_resident_is_not_emailed(
     assert len(smtp_server.messages) == 1  # type: ignore[attr-defined]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(steps=st.lists(st.sampled_from(ALL), max_size=8))
 def test_random_status_sequences_keep_the_moments_consistent(
     school: Unit, resident: User, case_officer: User, steps: list[str]

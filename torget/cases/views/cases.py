@@ -49,8 +49,12 @@ def _answers(case: Case) -> list[dict[str, Any]]:
     """The submitted answers from the case's snapshot, each with its value as text."""
     rows = case.data if isinstance(case.data, list) else []
     return [
-        {"key": row.get("key"), "label": row.get("label"), "kind": row.get("kind"),
-         "text": display_value(row)}
+        {
+            "key": row.get("key"),
+            "label": row.get("label"),
+            "kind": row.get("kind"),
+            "text": display_value(row),
+        }
         for row in rows
         if isinstance(row, dict)
     ]
@@ -81,7 +85,9 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
                 _refuse(form, "body", exc)
             else:
                 messages.success(request, _("Your message has been sent."))
-                return redirect(f"{reverse('cases:case-detail', args=[reference])}#melding-{message.pk}")
+                return redirect(
+                    f"{reverse('cases:case-detail', args=[reference])}#melding-{message.pk}"
+                )
         status = 422
         case.refresh_from_db(fields=["status"])
     thread = case.thread
@@ -215,9 +221,7 @@ def staff_case_list(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/case_staff_list.html", context)
 
 
-def _staff_forms(
-    request: HttpRequest, case: Case, bound: str = ""
-) -> dict[str, django_forms.Form]:
+def _staff_forms(request: HttpRequest, case: Case, bound: str = "") -> dict[str, django_forms.Form]:
     def data(name: str) -> Any:
         return request.POST if name == bound else None
 
