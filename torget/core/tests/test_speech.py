@@ -3,6 +3,7 @@ pruning. Audio is made for real by espeak-ng (see test_speech_engine.py for the 
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import hashlib
 import io
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.core.asgi import get_asgi_application
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.template import Context, Template
@@ -22,6 +24,7 @@ from django_tasks_db.models import DBTaskResult
 
 from conftest import run_tasks
 from torget.core import tasks
+from torget.core.asgi_cache import AnonymousPageCache
 from torget.core.models import SpeechAudio
 from torget.core.speech import engine, services
 from torget.organisation.models import Unit
@@ -423,3 +426,53 @@ def test_two_players_of_one_text_on_a_page_have_their_own_ids() -> None:
     first, second = f"read-aloud-{audio.key[:12]}", f"read-aloud-{audio.key[:12]}-2"
     assert html.count(f'id="{first}"') == 1 and html.count(f'id="{second}"') == 1
     assert html.count(f'aria-labelledby="{second}"') == 2  # the region and its audio
+
+
+# --- through the anonymous page cache -------------------------------------------------------
+
+
+def asgi_get(app: Any, path: str, headers: list[tuple[bytes, bytes]]) -> tuple[int, bytes]:
+    """One anonymous GET through `app`, as uvicorn makes it: (status, body)."""
+    sent: list[dict[str, Any]] = []
+    asked: list[bool] = []
+
+    async def receive() -> dict[str, Any]:
+        if not asked:
+            asked.append(True)
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.get_running_loop().create_future()  # connected until answered
+        raise AssertionError("unreachable")
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"testserver"), *headers],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+    }
+    asyncio.run(app(scope, receive, send))
+    start, *bodies = sent
+    return start["status"], b"".join(m.get("body", b"") for m in bodies)
+
+
+def test_range_requests_still_get_206_behind_the_anonymous_page_cache(
+    transactional_db: None, municipality: Any
+) -> None:
+    """The page cache keys on path and language, not Range: were the file cacheable there, a
+    seeking player would get the stored 200 of the whole file (and Safari would not play)."""
+    audio = ready()
+    data = stored(audio)
+    app = AnonymousPageCache(get_asgi_application())
+    path = f"/lyd/{audio.key}.mp3"
+    assert asgi_get(app, path, []) == (200, data)
+    assert asgi_get(app, path, [(b"range", b"bytes=0-1")]) == (206, data[:2])
