@@ -52,7 +52,8 @@ def speech_player_context(*, audio: SpeechAudio, truncated: bool) -> dict[str, A
         "speech_size": speech_size(audio=audio)
         if audio.status == SpeechAudio.Status.READY
         else None,
-        "speech_minutes": max(1, round((audio.duration_seconds or 0) / 60)),
+        # 0: under a minute.
+        "speech_minutes": round((audio.duration_seconds or 0) / 60),
         "speech_truncated": truncated,
         # Say which language is heard when it is not the page's, or not the text's own.
         "speech_voice_differs": voice_language != language,

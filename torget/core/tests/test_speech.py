@@ -222,11 +222,13 @@ def test_player_when_ready_in_english() -> None:
     size_kb = len(stored(audio)) / 1024
     assert f'aria-labelledby="read-aloud-{audio.key[:12]}"' in html
     assert "<strong>Listen to this page</strong>" in html
-    assert "(about 1 minute)" in html
+    assert "(under a minute)" in html
     assert f'<audio controls preload="none" src="/lyd/{audio.key}.mp3"' in html
     assert f"Download the audio (MP3, {size_kb:.1f}\xa0KB)" in html
     assert "Read aloud in" not in html  # the page's own language
     assert PENDING_TEXT not in html and "speech.js" not in html
+    SpeechAudio.objects.filter(pk=audio.pk).update(duration_seconds=214.0)
+    assert "(about 4 minutes)" in render("The library opens at ten.", language="en")
 
 
 @pytest.mark.django_db
