@@ -17,6 +17,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from torget.organisation.models import Municipality, Unit
@@ -118,7 +119,7 @@ class InfoPage(models.Model):
 
     def needs_review(self, today: datetime.date | None = None) -> bool:
         """True once the page's review is overdue (the due day itself is still in time)."""
-        return self.review_due_on < (today or datetime.date.today())
+        return self.review_due_on < (today or timezone.localdate())
 
 
 class InfoPageVersion(models.Model):

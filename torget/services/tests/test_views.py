@@ -433,3 +433,48 @@ def test_mark_reviewed_today_from_the_list(
 def test_staff_home_links_to_the_information_pages(client: Client, communicator: User) -> None:
     html = logged_in(client, communicator).get("/ansatt/", **EN).text
     assert 'href="/ansatt/tjenester/"' in html
+
+
+# --- query counts --------------------------------------------------------------------------
+
+
+def _count(client: Client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url, **EN).status_code == 200
+    return len(queries)
+
+
+def test_staff_list_costs_the_same_queries_for_3_and_25_pages(
+    client: Client, library: Unit, communicator: User
+) -> None:
+    for number in range(3):
+        services.page_feedback_give(
+            page=page_make(library, title=f"Side {number}"), actor=None, helpful=True, client="a"
+        )
+    logged_in(client, communicator)
+    client.get("/ansatt/", **EN)  # the first request of a session also sets up the session
+    few = _count(client, "/ansatt/tjenester/")
+    for number in range(3, 25):
+        services.page_feedback_give(
+            page=page_make(library, title=f"Side {number}"),
+            actor=None,
+            helpful=False,
+            text="Savner",
+            client=f"b{number}",
+        )
+    assert _count(client, "/ansatt/tjenester/") == few
+
+
+def test_situation_list_costs_the_same_queries_for_1_and_5_situations(
+    client: Client, library: Unit
+) -> None:
+    page_make(library, situations=(situation_make(library),))
+    client.get("/tjenester/", **EN)  # the host lookup is cached after the first request
+    few = _count(client, "/tjenester/")
+    for number in range(4):
+        situation = situation_make(library, slug=f"s{number}", title=f"Situasjon {number}")
+        page_make(library, title=f"Side {number}", situations=(situation,))
+    assert _count(client, "/tjenester/") == few
