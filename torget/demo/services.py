@@ -427,6 +427,32 @@ nabogrensen. Du er selv ansvarlig for at reglene følges.
 ]
 
 
+# Votes on "Barnehageplass" for the owners' dashboard: (helpful, what the resident missed,
+# e-mail for the answer). The written one waits in the unit's inbox.
+FEEDBACK = [(True, "", "")] * 9 + [
+    (False, "", ""),
+    (False, "", ""),
+    (
+        False,
+        "Hva betaler vi for barn nummer to hvis storesøsteren går i en annen barnehage?",
+        "aisha@innbygger.eksempel.no",
+    ),
+]
+
+
+def _feedback_add(page: InfoPage) -> None:
+    for number, (helpful, text, contact) in enumerate(FEEDBACK):
+        services.page_feedback_give(
+            page=page,
+            actor=None,
+            helpful=helpful,
+            text=text,
+            contact=contact,
+            language=page.language,
+            client=f"demo-{number}",
+        )
+
+
 def _units_ensure(municipality: Municipality) -> dict[str, Unit]:
     """The demo units by slug, with the two this module needs added if missing."""
     units = {u.slug: u for u in Unit.objects.filter(municipality=municipality)}
@@ -467,7 +493,7 @@ def services_ensure(municipality: Municipality) -> int:
         if slug in existing:
             continue
         reviewed = today - datetime.timedelta(days=OVERDUE_DAYS if slug == OVERDUE_SLUG else 30)
-        services.page_create(
+        page = services.page_create(
             unit=units[unit_slug],
             actor=None,
             fields=services.PageFields(
@@ -484,5 +510,7 @@ def services_ensure(municipality: Municipality) -> int:
             note="Demo",
             reviewed_on=reviewed,
         )
+        if slug == "barnehageplass":
+            _feedback_add(page)
         created += 1
     return created

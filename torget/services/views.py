@@ -21,7 +21,12 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from torget.accounts.models import User
 from torget.core.errors import RateLimited, TorgetError
@@ -63,14 +68,14 @@ def _hosts(municipality: Municipality) -> list[str]:
 # --- residents --------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def situation_list(request: HttpRequest) -> HttpResponse:
     """The life situations, each with its pages."""
     situations = selectors.situation_list(municipality=_municipality(request))
     return render(request, "services/situation_list.html", {"situations": situations})
 
 
-@require_GET
+@require_safe
 def situation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """One life situation and its published pages, 20 a page."""
     situation = selectors.situation_get(municipality=_municipality(request), slug=slug)
@@ -126,7 +131,7 @@ def _render_page(
     return render(request, "services/page_detail.html", context, status=status)
 
 
-@require_GET
+@require_safe
 def page_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """An information page with its contact, related links, read-aloud and the feedback box.
     Unpublished pages answer 404, except to their editors."""

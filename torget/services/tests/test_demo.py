@@ -10,7 +10,7 @@ from django.utils import timezone
 from torget.core.models import SearchDocument
 from torget.demo import data
 from torget.demo.services import services_ensure
-from torget.services.models import InfoPage, InfoPageVersion, LifeSituation
+from torget.services.models import InfoPage, InfoPageVersion, LifeSituation, PageFeedback
 
 
 @pytest.mark.django_db
@@ -28,6 +28,10 @@ def test_services_ensure_creates_the_pages_once() -> None:
     assert "Søk barnehageplass" in page.body and "1. mars" in page.body
     assert "Moderasjon" in page.body and "kr" in page.body
     assert {s.slug for s in page.life_situations.all()} >= {"fa-barn"}
+    assert page.feedback.filter(helpful=True).count() == 9
+    written = page.feedback.get(text__gt="")
+    assert written.thread is not None and written.thread.unit == page.unit
+    assert PageFeedback.objects.count() == 12  # not repeated by the second run
     for slug in ("flytte-til-kommunen", "starte-bedrift", "hjemmesykepleie", "byggesoknad"):
         assert InfoPage.objects.filter(slug=slug, is_published=True).exists(), slug
     today = timezone.localdate()
