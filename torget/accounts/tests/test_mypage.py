@@ -29,7 +29,7 @@ from torget.organisation.models import Municipality, Unit
 from torget.pages import services as pages
 from torget.pages.models import Follow, Post
 
-EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+EN: dict[str, Any] = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 # Every foreign key to the user model, and where "my data" shows it: an export key, or why it
 # is not the person's data as a resident. A new model that points at people fails here until
@@ -282,9 +282,7 @@ def test_my_data_downloads_everything_from_every_module(
     conversations.message_report(
         message=other_thread.messages.get(), actor=resident, reason="Upassende"
     )
-    subscription_make(
-        municipality, destination="nora@example.no", medium="email", user=resident
-    )
+    subscription_make(municipality, destination="nora@example.no", medium="email", user=resident)
     Follow.objects.create(user=resident, unit=library)
 
     client.force_login(resident)
