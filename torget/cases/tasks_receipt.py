@@ -1,15 +1,14 @@
 """The receipt e-mail of a submission: the text summary with the PDF attached.
 
 At least once and idempotent: the task sends only while `case.receipt_sent_at` is empty and
-sets it in the same transaction, under a row lock, so a second run (or a second worker) sends
-nothing. A worker killed after the SMTP server took the e-mail but before the commit sends it
-again on retry, with the same Message-ID, so that mail clients show it once.
+sets it right after the SMTP server took the e-mail, so a later run sends nothing. A worker
+killed in between (or two workers at the same moment) may send it twice, always with the same
+Message-ID, so that mail clients show it once.
 """
 
 from __future__ import annotations
 
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -28,43 +27,42 @@ def send_receipt(case_id: int) -> bool:
     from torget.cases.models import Case
     from torget.cases.receipt import form_title, local_time, receipt_pdf, receipt_rows
 
-    with transaction.atomic():
-        case = (
-            Case.objects.select_for_update(of=("self",))
-            .select_related("applicant", "unit", "municipality", "form")
-            .filter(pk=case_id, receipt_sent_at__isnull=True, reference__isnull=False)
-            .first()
-        )
-        if case is None or case.applicant is None or not case.applicant.email:
-            return False
-        applicant = case.applicant
-        municipality = case.municipality
-        language = str(applicant.language or municipality.malform)
-        with translation.override(language):
-            context = {
-                "case": case,
-                "title": form_title(case),
-                "rows": receipt_rows(case),
-                "attachments": [a.original_name for a in case.attachments.all()],
-                "submitted": local_time(case.submitted_at),
-                "due": local_time(case.due_at) if case.due_at else "",
-                "unit": case.unit,
-                "municipality": municipality,
-                "link": absolute_url(municipality, reverse("cases:receipt", args=[case.reference])),
-            }
-            subject = render_to_string("cases/receipt_email_subject.txt", context)
-            body = render_to_string("cases/receipt_email_body.txt", context)
-        email = EmailMultiAlternatives(
-            subject=" ".join(subject.split()),
-            body=body,
-            to=[applicant.email],
-            headers={"Message-ID": receipt_message_id(case.pk, municipality.number)},
-        )
-        email.attach(
-            f"kvittering-{case.reference}.pdf",
-            receipt_pdf(case, language=language),
-            "application/pdf",
-        )
-        email.send()
-        Case.objects.filter(pk=case.pk).update(receipt_sent_at=timezone.now())
-    return True
+    case = (
+        Case.objects.select_related("applicant", "unit", "municipality", "form")
+        .filter(pk=case_id, receipt_sent_at__isnull=True, reference__isnull=False)
+        .first()
+    )
+    if case is None or case.applicant is None or not case.applicant.email:
+        return False
+    applicant = case.applicant
+    municipality = case.municipality
+    language = str(applicant.language or municipality.malform)
+    with translation.override(language):
+        context = {
+            "case": case,
+            "title": form_title(case),
+            "rows": receipt_rows(case),
+            "attachments": [a.original_name for a in case.attachments.all()],
+            "submitted": local_time(case.submitted_at),
+            "due": local_time(case.due_at) if case.due_at else "",
+            "unit": case.unit,
+            "municipality": municipality,
+            "link": absolute_url(municipality, reverse("cases:receipt", args=[case.reference])),
+        }
+        subject = render_to_string("cases/receipt_email_subject.txt", context)
+        body = render_to_string("cases/receipt_email_body.txt", context)
+        pdf = receipt_pdf(case, language=language)
+    email = EmailMultiAlternatives(
+        subject=" ".join(subject.split()),
+        body=body,
+        to=[applicant.email],
+        headers={"Message-ID": receipt_message_id(case.pk, municipality.number)},
+    )
+    email.attach(f"kvittering-{case.reference}.pdf", pdf, "application/pdf")
+    # No transaction is held while the PDF is made and the e-mail goes out: on SQLite that
+    # would hold the database's one write lock against every submission meanwhile.
+    email.send()
+    marked = Case.objects.filter(pk=case.pk, receipt_sent_at__isnull=True).update(
+        receipt_sent_at=timezone.now()
+    )
+    return bool(marked)

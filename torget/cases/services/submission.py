@@ -110,6 +110,8 @@ def _store_uploads(
     """Check and store uploads as draft attachments. Returns the errors by field key (files
     that were refused are not stored; the others are)."""
     errors: dict[str, list[str]] = {}
+    if not any(uploads.values()):
+        return errors
     by_key = {d.key: d for d in definitions if d.kind == FieldKind.FILE}
     kept: dict[str, int] = {}
     for a in _attachments_of_draft(form, actor):
@@ -263,7 +265,13 @@ def _submit(
 ) -> Case:
     from torget.cases.tasks_receipt import send_receipt
 
-    form = Form.objects.select_related("unit", "municipality").get(pk=form.pk)
+    # Re-read inside the transaction (is it still published?), with what the thread and the
+    # due time need: the unit's municipality and opening hours, fetched once for both.
+    form = (
+        Form.objects.select_related("unit__municipality")
+        .prefetch_related("unit__opening_hours", "fields")
+        .get(pk=form.pk)
+    )
     if not can_fill_in_form(actor, form):
         raise PermissionDenied
     definitions = list(form.fields.all())
