@@ -126,6 +126,10 @@ def _render_page(
         "links": registry.page_links(page),
         "form": form,
         "step": step,
+        # Without JavaScript "What did you miss?" stays closed until asked for; it is open
+        # when it comes back with what was typed in it, or with an error beside it.
+        "feedback_open": form.is_bound
+        and bool(form.data.get("text") or "text" in form.errors or "contact" in form.errors),
         "can_edit": policies.can_edit_page(request.user, page),
     }
     return render(request, "services/page_detail.html", context, status=status)

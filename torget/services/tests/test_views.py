@@ -203,7 +203,24 @@ def test_a_wrong_e_mail_address_keeps_the_text_and_answers_422(
     assert "Write an e-mail address like name@example.no" in html
     assert 'aria-describedby="id_contact_helptext id_contact_error"' in html
     assert 'class="error-summary"' in html
+    assert '<h2 id="feedback-heading">What did you miss?</h2>' in html
+    assert '<input type="hidden" name="helpful" value="no">' in html
     assert not PageFeedback.objects.exists()
+    # Sent again as the re-rendered form sends it, with the address put right.
+    response = feedback(
+        client, {"helpful": "no", "vote": "", "text": "Mer om priser", "contact": "k@example.no"}
+    )
+    assert response["Location"].endswith("?tilbakemelding=takk-svar#tilbakemelding")
+    assert PageFeedback.objects.get().thread.contact == "k@example.no"  # type: ignore[union-attr]
+
+
+def test_an_error_in_the_first_step_keeps_what_did_you_miss_open(
+    client: Client, page: InfoPage
+) -> None:
+    response = feedback(client, {"helpful": "no", "text": "x" * 2001})
+    assert response.status_code == 422
+    assert "at most 2000 characters" in response.text
+    assert 'id="feedback-more" data-feedback-more>' in response.text  # open, not hidden
 
 
 def test_feedback_on_an_unpublished_page_is_404(client: Client, library: Unit) -> None:
@@ -218,6 +235,7 @@ def test_feedback_is_rate_limited_per_address(client: Client, page: InfoPage) ->
     response = feedback(client, {"helpful": "yes"})
     assert response.status_code == 429
     assert "Many answers have come from here" in response.text
+    assert 'id="feedback-more" data-feedback-more hidden>' in response.text
     assert PageFeedback.objects.count() == 20
 
 
