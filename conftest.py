@@ -28,6 +28,13 @@ def _clear_cache() -> None:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _media_root(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Uploads, receipts and read-aloud audio written by a test go to a temporary folder, never
+    to `var/media` (the e2e server runs in the test process and sees this setting too)."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
 @pytest.fixture
 def password() -> str:
     return PASSWORD
