@@ -48,17 +48,31 @@ def _run(schema_editor, statements):
         schema_editor.execute(statement)
 
 
+def _index_existing(apps, schema_editor):
+    """SQLite: the stemmed text and the vocabulary of documents indexed before this migration
+    (what backend.index_write does, as it was here)."""
+    from torget.core.search import text
+
+    SearchDocument = apps.get_model("core", "SearchDocument")
+    terms = set()
+    for document in SearchDocument.objects.only("pk", "title", "body").iterator():
+        schema_editor.execute(
+            "INSERT INTO core_searchindex (rowid, title, body) VALUES (%s, %s, %s)",
+            [document.pk, text.stem_text(document.title), text.stem_text(document.body)],
+        )
+        terms |= text.vocabulary_terms(document.title, document.body)
+    for term in sorted(terms):
+        schema_editor.execute("INSERT INTO core_searchterm (term) VALUES (%s)", [term])
+        schema_editor.execute("INSERT INTO core_searchterm_trigram (term) VALUES (%s)", [term])
+
+
 def forwards(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
         _run(schema_editor, POSTGRES_UP)
     elif vendor == "sqlite":
         _run(schema_editor, SQLITE_UP)
-        from torget.core.search import backend
-
-        SearchDocument = apps.get_model("core", "SearchDocument")
-        for document in SearchDocument.objects.only("pk", "title", "body").iterator():
-            backend.index_write(document.pk, title=document.title, body=document.body)
+        _index_existing(apps, schema_editor)
 
 
 def backwards(apps, schema_editor):

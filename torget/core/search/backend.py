@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 
@@ -46,14 +47,6 @@ class Term:
     @property
     def prefix(self) -> bool:
         return len(self.stem) >= text.PREFIX_MIN
-
-
-@dataclass(frozen=True)
-class Row:
-    id: int
-    kind: str
-    total: int
-    position: int
 
 
 def vendor() -> str:
@@ -85,6 +78,13 @@ def index_write(document_id: int, *, title: str, body: str) -> None:
             "INSERT INTO core_searchindex (rowid, title, body) VALUES (%s, %s, %s)",
             [document_id, text.stem_text(title), text.stem_text(body)],
         )
+        cursor.execute(
+            "INSERT OR REPLACE INTO core_searchkey "
+            "(id, municipality_id, kind, object_id, language) "
+            "SELECT id, municipality_id, kind, object_id, language FROM core_searchdocument "
+            "WHERE id = %s",
+            [document_id],
+        )
         _terms_add_sqlite(cursor, text.vocabulary_terms(title, body))
 
 
@@ -115,9 +115,9 @@ def index_remove(document_ids: Sequence[int]) -> None:
     if connection.vendor != "sqlite" or not document_ids:
         return
     with connection.cursor() as cursor:
-        cursor.executemany(
-            "DELETE FROM core_searchindex WHERE rowid = %s", [(i,) for i in document_ids]
-        )
+        rows = [(i,) for i in document_ids]
+        cursor.executemany("DELETE FROM core_searchindex WHERE rowid = %s", rows)
+        cursor.executemany("DELETE FROM core_searchkey WHERE id = %s", rows)
 
 
 def index_clear() -> None:
@@ -126,6 +126,7 @@ def index_clear() -> None:
         cursor.execute("DELETE FROM core_searchterm")
         if connection.vendor == "sqlite":
             cursor.execute("DELETE FROM core_searchindex")
+            cursor.execute("DELETE FROM core_searchkey")
             cursor.execute("DELETE FROM core_searchterm_trigram")
 
 
@@ -136,6 +137,9 @@ def index_prune() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "DELETE FROM core_searchindex WHERE rowid NOT IN (SELECT id FROM core_searchdocument)"
+        )
+        cursor.execute(
+            "DELETE FROM core_searchkey WHERE id NOT IN (SELECT id FROM core_searchdocument)"
         )
 
 
@@ -158,6 +162,21 @@ def index_text(document_id: int) -> tuple[str, str] | None:
         cursor.execute("SELECT title, body FROM core_searchindex WHERE rowid = %s", [document_id])
         row = cursor.fetchone()
     return (row[0], row[1]) if row else None
+
+
+def documents(ids: Sequence[int], *, body: bool = False) -> list[tuple[Any, ...]]:
+    """(id, title) of the documents `ids`, or (id, title, body, url, language) with `body`.
+    Plain SQL: it runs twice for every search, and the ORM's own cost would show."""
+    if not ids:
+        return []
+    columns = "id, title, body, url, language" if body else "id, title"
+    marks = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM core_searchdocument WHERE id IN ({marks})",  # noqa: S608 — fixed columns, placeholders
+            list(ids),
+        )
+        return list(cursor.fetchall())
 
 
 # --- the vocabulary ---------------------------------------------------------------------------
@@ -270,122 +289,44 @@ def ts_query(terms: Sequence[Term], *, any_term: bool = False, words: bool = Fal
     return (" | " if any_term else " & ").join(_ts_term(t, words=words) for t in terms)
 
 
-# Scores: lower is better. The title counts 10 to 1 against the body (bm25's column weights;
-# ts_rank's weights of A and B), and the viewer's language 1.25 times. TITLE_COVERAGE: a
-# document scores up to 3 times better as the query's words make up more of its title ("Søke
-# barnehageplass" is more about "barnehageplass" than "Foreldrebetaling i barnehagen" is).
-# FTS5's bm25 normalises by the length of the whole document, so without it a long, thorough
-# page loses to a short one that mentions the word once in its title.
-TITLE_COVERAGE = 2.0
+# --- the queries ------------------------------------------------------------------------------
 
-_SQLITE_HITS = """
-    SELECT d.id, d.kind, d.object_id, d.language = %(language)s AS preferred,
-           bm25(core_searchindex, 10.0, 1.0)
-             * (CASE WHEN d.language = %(language)s THEN 1.25 ELSE 1.0 END)
-             * (1.0 + COVERAGE) AS score
-    FROM core_searchindex CROSS JOIN core_searchdocument d ON d.id = core_searchindex.rowid
+# Scores: lower is better. The title counts 10 to 1 against the body (bm25's column weights;
+# ts_rank's weights of A and B), and the viewer's language 1.25 times. On SQLite the matches
+# are joined to core_searchkey, a narrow copy of each document's municipality, kind, object
+# and language: a look-up there costs a fraction of one in the wide core_searchdocument.
+_SQLITE_FROM = """
+    FROM core_searchindex CROSS JOIN core_searchkey d ON d.id = core_searchindex.rowid
     WHERE core_searchindex MATCH %(match)s AND d.municipality_id = %(municipality)s
 """
-# The words of the title: the stemmed title in the FTS row, or title_vector's lexemes.
-_SQLITE_TITLE = "(' ' || core_searchindex.title)"
-_SQLITE_TITLE_WORDS = (
-    "(length(core_searchindex.title) - length(replace(core_searchindex.title, ' ', '')) + 1)"
-)
-_POSTGRES_TITLE_WORDS = "greatest(length(d.title_vector), 1)"
+_SQLITE_SCORE = """bm25(core_searchindex, 10.0, 1.0)
+    * (CASE WHEN d.language = %(language)s THEN 1.25 ELSE 1.0 END)"""
 
-_POSTGRES_HITS = """
-    SELECT d.id, d.kind, d.object_id, d.language = %(language)s AS preferred,
-           -ts_rank('{0.1, 0.1, 0.1, 1.0}', d.search_vector, q.ranking)
-             * (CASE WHEN d.language = %(language)s THEN 1.25 ELSE 1.0 END)
-             * (1.0 + COVERAGE) AS score
-    FROM core_searchdocument d,
-         (SELECT to_tsquery(CONFIG, %(match)s) AS query,
-                 to_tsquery(CONFIG, %(ranking)s) AS ranking) q
+_POSTGRES_FROM = """
+    FROM core_searchdocument d, (SELECT to_tsquery(CONFIG, %(match)s) AS query,
+                                        to_tsquery(CONFIG, %(ranking)s) AS ranking) q
     WHERE d.search_vector @@ q.query AND d.municipality_id = %(municipality)s
 """
-
-# One result per thing (kind, object_id), in the viewer's language when there is one; then
-# each kind's count and every result's place in its kind.
-_GROUPED = """
-WITH hits AS ({hits}{kind_filter}),
-one AS (
-    SELECT id, kind, score, row_number() OVER (
-        PARTITION BY kind, object_id ORDER BY preferred DESC, score, id) AS pick
-    FROM hits
-),
-ranked AS (
-    SELECT id, kind, count(*) OVER (PARTITION BY kind) AS total,
-           row_number() OVER (PARTITION BY kind ORDER BY score, id) AS position
-    FROM one WHERE pick = 1
-)
-SELECT id, kind, total, position FROM ranked
-WHERE position = 1 OR (position > %(offset)s AND position <= %(end)s)
-ORDER BY kind, position
-"""
+_POSTGRES_SCORE = """-ts_rank('{0.1, 0.1, 0.1, 1.0}', d.search_vector, q.ranking)
+    * (CASE WHEN d.language = %(language)s THEN 1.25 ELSE 1.0 END)"""
 
 
-def _title_options(term: Term) -> list[tuple[str, bool]]:
-    """What counts the term as in the title: (stem, anywhere in a word?) for its stem, its
-    stand-ins and the first part of a split compound. A stem of PREFIX_MIN letters or more
-    counts anywhere in a title word ("plass" in "barnehageplass"), a shorter one only at the
-    start of a word, and one shorter than TERM_MIN ("i", "om") not at all."""
-    options = [term.stem, *term.alternatives, *term.parts[:1]]
-    return [
-        (option, len(option) >= text.PREFIX_MIN)
-        for option in options
-        if len(option) >= text.TERM_MIN
-    ]
+@dataclass(frozen=True)
+class Hit:
+    id: int
+    object_id: int
+    language: str
+    score: float
 
 
-def _coverage(terms: Sequence[Term], params: dict[str, str | int], *, postgres: bool) -> str:
-    """SQL for TITLE_COVERAGE times the share of the title's words the query's terms match
-    (at most 1). The title's words: the stemmed title in the FTS row (SQLite); the lexemes of
-    title_vector as text, each in quotes (PostgreSQL: stop words left out)."""
-    if postgres:
-        title, words, start = "d.title_vector::text", _POSTGRES_TITLE_WORDS, "''''"
-    else:
-        title, words, start = _SQLITE_TITLE, _SQLITE_TITLE_WORDS, "' '"
-    found = []
-    for i, term in enumerate(terms):
-        options = []
-        for j, (option, anywhere) in enumerate(_title_options(term)):
-            params[f"t{i}_{j}"] = option
-            needle = f"%(t{i}_{j})s" if anywhere else f"{start} || %(t{i}_{j})s"
-            options.append(f"{'strpos' if postgres else 'instr'}({title}, {needle}) > 0")
-        if options:
-            found.append("(CASE WHEN " + " OR ".join(options) + " THEN 1.0 ELSE 0.0 END)")
-    if not found:
-        return "0.0"
-    least = "least" if postgres else "min"
-    return f"{TITLE_COVERAGE} * {least}(1.0, ({' + '.join(found)}) / {words})"
-
-
-def grouped(
-    *,
-    terms: Sequence[Term],
-    municipality_id: int,
-    language: str,
-    kind: str | None,
-    offset: int,
-    limit: int,
-    any_term: bool = False,
-    words: bool = False,
-) -> list[Row]:
-    """Run one full-text query for `terms` (all of them, or any when `any_term`): per kind its
-    number of results, the first result, and those at positions offset+1 .. offset+limit.
+def _query(
+    terms: Sequence[Term], params: dict[str, str | int], *, any_term: bool, words: bool
+) -> tuple[str, str]:
+    """The FROM ... WHERE and the score of a query for `terms`, its parameters put in `params`.
 
     On PostgreSQL `words` sends the query's words through to_tsquery('norwegian') (stemmed
     and stop words dropped as in the index); otherwise stems go to to_tsquery('simple').
     """
-    params: dict[str, str | int] = {
-        "municipality": municipality_id,
-        "language": language,
-        "kind": kind or "",
-        "offset": offset,
-        "end": offset + limit,
-    }
-    # Only fixed pieces of SQL and parameter names are put together here; every value is a
-    # parameter.
     if connection.vendor == "postgresql":
         params["match"] = ts_query(terms, any_term=any_term, words=words)
         # Ranked as if any term would do: ts_rank of an AND query weighs how close together
@@ -393,12 +334,58 @@ def grouped(
         # that is about them. Of OR it weighs how often and where (title, body) they occur.
         params["ranking"] = ts_query(terms, any_term=True, words=words)
         config = "'norwegian'" if words else "'simple'"
-        hits = _POSTGRES_HITS.replace("COVERAGE", _coverage(terms, params, postgres=True))
-        hits = hits.replace("CONFIG", config)
-    else:
-        params["match"] = fts_match(terms, any_term=any_term)
-        hits = _SQLITE_HITS.replace("COVERAGE", _coverage(terms, params, postgres=False))
-    sql = _GROUPED.format(hits=hits, kind_filter=" AND d.kind = %(kind)s" if kind else "")
+        return _POSTGRES_FROM.replace("CONFIG", config), _POSTGRES_SCORE
+    params["match"] = fts_match(terms, any_term=any_term)
+    return _SQLITE_FROM, _SQLITE_SCORE
+
+
+def counts(
+    terms: Sequence[Term],
+    *,
+    municipality_id: int,
+    kind: str | None,
+    any_term: bool = False,
+    words: bool = False,
+) -> dict[str, int]:
+    """How many things (kind, object) of `municipality_id` match, per kind."""
+    params: dict[str, str | int] = {"municipality": municipality_id, "kind": kind or ""}
+    where, _score = _query(terms, params, any_term=any_term, words=words)
+    # Only fixed pieces of SQL are put together here; every value is a parameter.
+    sql = (
+        "SELECT d.kind, count(DISTINCT d.object_id)"
+        + where
+        + (" AND d.kind = %(kind)s" if kind else "")
+        + " GROUP BY d.kind"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [Row(int(r[0]), str(r[1]), int(r[2]), int(r[3])) for r in cursor.fetchall()]
+        return {str(kind_): int(count) for kind_, count in cursor.fetchall()}
+
+
+def top(
+    terms: Sequence[Term],
+    *,
+    municipality_id: int,
+    language: str,
+    kind: str,
+    limit: int,
+    any_term: bool = False,
+    words: bool = False,
+) -> list[Hit]:
+    """The best `limit` matching documents of one kind, best first (every language)."""
+    params: dict[str, str | int] = {
+        "municipality": municipality_id,
+        "kind": kind,
+        "language": language,
+        "limit": limit,
+    }
+    where, score = _query(terms, params, any_term=any_term, words=words)
+    # Only fixed pieces of SQL are put together here; every value is a parameter.
+    sql = (
+        f"SELECT d.id, d.object_id, d.language, {score} AS score"
+        + where
+        + " AND d.kind = %(kind)s ORDER BY score, d.id LIMIT %(limit)s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [Hit(int(r[0]), int(r[1]), str(r[2]), float(r[3])) for r in cursor.fetchall()]

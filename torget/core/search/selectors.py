@@ -6,8 +6,10 @@ How a query is matched (the same on SQLite and PostgreSQL, see backend.py for th
    `norwegian` ("barnehagen" -> "barnehag"). Every word must match (AND). A stem of four
    letters or more matches as a prefix, which also finds compounds that begin with it
    ("barnehag*" finds "barnehageplass") and words typed half-way ("barnehageplas").
-   Results: bm25 (SQLite) or ts_rank (PostgreSQL), title 10 to 1 against the body, the
-   viewer's language 1.25 times better, one result per thing in the best language.
+   Scores: bm25 (SQLite) or ts_rank (PostgreSQL), title 10 to 1 against the body, the
+   viewer's language 1.25 times better; one result per thing, in the viewer's language when
+   it has one. The best RERANK of each kind are then re-ranked by how much of their title the
+   query covers (see TITLE_COVERAGE).
 2. Fallbacks, only when step 1 found fewer than FEW_RESULTS: each word the vocabulary does not
    know (no indexed term equals or begins with its stem) gets stand-ins: the parts of a
    compound split into known terms ("foreldrebetalingen" -> foreldr + betaling), and up to
@@ -17,15 +19,15 @@ How a query is matched (the same on SQLite and PostgreSQL, see backend.py for th
    required; a word with no stand-in and no match is dropped.
 3. If that finds nothing and the query had several words, any word may match (OR).
 
-The common query costs one SQL statement plus one to load the shown documents; the fallbacks
-cost a few indexed look-ups in the vocabulary and one or two more statements.
+The common query costs four statements: the count per kind, the best of each kind, their
+titles (for the re-ranking), and the shown documents; the fallbacks cost a few indexed look-ups
+in the vocabulary and one or two more counts.
 """
 
 from __future__ import annotations
 
 import datetime
 import math
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
@@ -36,9 +38,18 @@ from django.utils.safestring import SafeString
 
 from torget.core.models import SearchDocument, SearchMiss
 from torget.core.search import backend, registry, text
-from torget.core.search.backend import Row, Term
+from torget.core.search.backend import Hit, Term
 
 FEW_RESULTS = 3
+# The first RERANK results by score are re-ranked by how much of their title the query covers:
+# a document scores up to 1 + TITLE_COVERAGE times better when the query's words make up its
+# whole title ("Søke barnehageplass" is more about "barnehageplass" than "Foreldrebetaling i
+# barnehagen" is). FTS5's bm25 normalises by the length of the whole document, so without it a
+# long, thorough page loses to a short one that mentions the word once in its title.
+RERANK = 50
+TITLE_COVERAGE = 2.0
+# Rows fetched beyond those shown, for other language versions of the same things.
+EXTRA_LANGUAGES = 10
 PER_GROUP = 5
 PER_PAGE = 20
 MAX_QUERY = 200
@@ -104,7 +115,8 @@ def search(
     Without `kind`: every kind with results, each with its count and its first `per_group`
     results. With `kind`: that kind alone, page `page` of `per_page` results (a page past the
     end shows the last). Only `municipality_id`'s documents are ever read. Documents in
-    `language` rank higher, others still show. `query` longer than MAX_QUERY is cut.
+    `language` rank higher, others still show (one result per thing, in `language` when the
+    thing has it). `query` longer than MAX_QUERY is cut.
     """
     words = text.query_words(query[:MAX_QUERY])
     results = SearchResults(query=query, groups=[], kind=kind, page=max(1, page))
@@ -112,57 +124,112 @@ def search(
         return results
     stems = text.stems(words)
     terms = [Term(word=w, stem=s) for w, s in zip(words, stems, strict=True)]
-    limit = per_page if kind else per_group
-    offset = (results.page - 1) * per_page if kind else 0
 
-    def run(chosen: list[Term], *, any_term: bool = False, first: bool = False) -> list[Row]:
-        return backend.grouped(
-            terms=chosen,
-            municipality_id=municipality_id,
-            language=language,
-            kind=kind,
-            offset=offset,
-            limit=limit,
-            any_term=any_term,
-            words=first,
+    def count(chosen: list[Term], *, any_term: bool = False, first: bool = False) -> dict[str, int]:
+        return backend.counts(
+            chosen, municipality_id=municipality_id, kind=kind, any_term=any_term, words=first
         )
 
-    rows = run(terms, first=True)
+    chosen, any_term, first = terms, False, True
+    totals = count(terms, first=True)
     marked = set(stems)
-    if _found(rows) < FEW_RESULTS:
+    if sum(totals.values()) < FEW_RESULTS:
         expanded = _expand(terms)
         if expanded is not None:
             marked |= {a for t in expanded for a in (*t.alternatives, *t.parts)}
-            more = run(expanded)
+            more = count(expanded)
             if more:
-                rows, results.level = more, "fallback"
+                totals, chosen, first, results.level = more, expanded, False, "fallback"
             elif len(expanded) > 1:
-                more = run(expanded, any_term=True)
+                more = count(expanded, any_term=True)
                 if more:
-                    rows, results.level = more, "any"
-        elif not rows and len(terms) > 1:
-            more = run(terms, any_term=True)
+                    totals, chosen, any_term, first = more, expanded, True, False
+                    results.level = "any"
+        elif not totals and len(terms) > 1:
+            more = count(terms, any_term=True)
             if more:
-                rows, results.level = more, "any"
+                totals, any_term, results.level = more, True, "any"
     results.marked = tuple(sorted(marked))
-    if kind and rows:
-        last = max(1, math.ceil(rows[0].total / per_page))
-        if results.page > last:
-            return search(
-                municipality_id=municipality_id,
-                query=query,
-                language=language,
-                kind=kind,
-                page=last,
-                per_group=per_group,
-                per_page=per_page,
-            )
-    results.groups = _groups(rows, results, offset=offset, limit=limit, per_page=per_page)
+    if kind:
+        last = max(1, math.ceil(totals.get(kind, 0) / per_page))
+        results.page = min(results.page, last)
+    groups: list[tuple[SearchGroup, list[int]]] = []
+    for found_kind in sorted(totals, key=registry.sort_key):
+        if kind:
+            start, stop = (results.page - 1) * per_page, results.page * per_page
+        else:
+            start, stop = 0, per_group
+        hits = backend.top(
+            chosen,
+            municipality_id=municipality_id,
+            language=language,
+            kind=found_kind,
+            # A few more than shown: other languages of the same things are dropped below.
+            limit=max(stop, RERANK) + EXTRA_LANGUAGES,
+            any_term=any_term,
+            words=first,
+        )
+        group = SearchGroup(
+            kind=found_kind,
+            label=registry.kind_get(found_kind).label,
+            total=totals[found_kind],
+            page=results.page if kind else 1,
+            per_page=per_page,
+        )
+        groups.append((group, _ranked(hits, language=language, terms=chosen)[start:stop]))
+    _render(groups, results.marked)
+    results.groups = [group for group, _ids in groups]
     return results
 
 
-def _found(rows: list[Row]) -> int:
-    return sum(row.total for row in rows if row.position == 1)
+def _ranked(hits: list[Hit], *, language: str, terms: list[Term]) -> list[int]:
+    """The ids of `hits` in their final order: one per thing (its version in `language`, else
+    its best), and the first RERANK re-ranked by how much of the title the query covers."""
+    best: dict[int, Hit] = {}
+    for hit in hits:
+        held = best.get(hit.object_id)
+        if held is None or (hit.language == language and held.language != language):
+            best[hit.object_id] = hit
+    order = sorted(best.values(), key=lambda h: (h.score, h.id))
+    window, rest = order[:RERANK], order[RERANK:]
+    titles = {pk: title for pk, title, *_rest in backend.documents([h.id for h in window])}
+    options = [[o for o in (t.stem, *t.alternatives, *t.parts[:1]) if len(o) >= 3] for t in terms]
+
+    def final(hit: Hit) -> tuple[float, int]:
+        title = text.stems(text.words(titles.get(hit.id, "")))
+        matched = sum(
+            any(
+                any((o in w) if len(o) >= text.PREFIX_MIN else w.startswith(o) for w in title)
+                for o in opts
+            )
+            for opts in options
+            if opts
+        )
+        coverage = min(1.0, matched / max(len(title), 1))
+        return (hit.score * (1 + TITLE_COVERAGE * coverage), hit.id)
+
+    return [h.id for h in sorted(window, key=final)] + [h.id for h in rest]
+
+
+def _render(groups: list[tuple[SearchGroup, list[int]]], marked: tuple[str, ...]) -> None:
+    """Give each group its hits, the documents `ids`, titles and snippets marked (one query)."""
+    ids = [i for _group, group_ids in groups for i in group_ids]
+    documents = {
+        pk: SearchDocument(pk=pk, title=title, body=body, url=url, language=language)
+        for pk, title, body, url, language in backend.documents(ids, body=True)
+    }
+    for group, group_ids in groups:
+        group.hits = [
+            SearchHit(
+                kind=group.kind,
+                title=text.highlight(documents[i].title, marked),
+                snippet=text.snippet(documents[i].body, marked),
+                url=documents[i].url,
+                language=documents[i].language,
+            )
+            for i in group_ids
+            if i in documents
+        ]
 
 
 def _expand(terms: list[Term]) -> list[Term] | None:
@@ -196,48 +263,6 @@ def _expand(terms: list[Term]) -> list[Term] | None:
                 )
             )
     return expanded if added and expanded else None
-
-
-def _groups(
-    rows: list[Row], results: SearchResults, *, offset: int, limit: int, per_page: int
-) -> list[SearchGroup]:
-    shown = [r for r in rows if offset < r.position <= offset + limit]
-    documents = {
-        d.pk: d
-        for d in SearchDocument.objects.filter(pk__in=[r.id for r in shown]).only(
-            "pk", "kind", "title", "body", "url", "language"
-        )
-    }
-    by_kind: dict[str, SearchGroup] = {}
-    hits: dict[str, list[tuple[int, SearchHit]]] = defaultdict(list)
-    for row in rows:
-        if row.kind not in by_kind:
-            found = registry.kind_get(row.kind)
-            by_kind[row.kind] = SearchGroup(
-                kind=row.kind,
-                label=found.label,
-                total=row.total,
-                page=results.page if results.kind else 1,
-                per_page=per_page,
-            )
-        document = documents.get(row.id)
-        if document is None or not offset < row.position <= offset + limit:
-            continue
-        hits[row.kind].append(
-            (
-                row.position,
-                SearchHit(
-                    kind=row.kind,
-                    title=text.highlight(document.title, results.marked),
-                    snippet=text.snippet(document.body, results.marked),
-                    url=document.url,
-                    language=document.language,
-                ),
-            )
-        )
-    for kind, group in by_kind.items():
-        group.hits = [hit for _position, hit in sorted(hits[kind], key=lambda pair: pair[0])]
-    return sorted(by_kind.values(), key=lambda g: registry.sort_key(g.kind))
 
 
 # --- misses -------------------------------------------------------------------------------------
