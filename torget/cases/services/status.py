@@ -38,7 +38,11 @@ def _clean_note(note: str) -> str:
 
 def _lock(case: Case) -> Case:
     """Re-read the case under a row lock: two officers changing it at once queue up."""
-    return Case.objects.select_for_update().select_related("unit", "thread").get(pk=case.pk)
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("unit", "thread")
+        .get(pk=case.pk)
+    )
 
 
 def _change(

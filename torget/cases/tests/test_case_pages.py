@@ -357,3 +357,16 @@ def test_answer_email_from_case_thread_links_to_the_case_page(
     run_tasks()
     [mail] = smtp_server.wait_for(1)  # type: ignore[attr-defined]
     assert f"/saker/{case.reference}/" in mail.get_content()
+
+
+def test_blocked_resident_sees_why_the_reply_was_refused(
+    client: Client, case: Case, resident: User, moderator: User
+) -> None:
+    conversations.user_block(
+        municipality=case.municipality, user=resident, actor=moderator, reason="Trusler"
+    )
+    client.force_login(resident)
+    response = client.post(page(case), {"body": "Hei"}, **EN)
+    assert response.status_code == 422
+    assert "Your account has been blocked from writing here." in response.text
+    assert case.thread is not None and case.thread.messages.count() == 1

@@ -13,7 +13,7 @@ from typing import Any
 from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -81,8 +81,8 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
                 message = status_services.case_message_add(
                     case=case, actor=user, body=form.cleaned_data["body"]
                 )
-            except (ValidationError, TorgetError) as exc:
-                _refuse(form, "body", exc)
+            except (ValidationError, TorgetError, PermissionDenied) as exc:
+                _refuse(form, "body", exc)  # a block is shown; any other refusal is a 403
             else:
                 messages.success(request, _("Your message has been sent."))
                 return redirect(
