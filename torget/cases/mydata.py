@@ -81,7 +81,7 @@ def personal_data_cases(user: User) -> list[dict[str, Any]]:
             "due_at": case.due_at,
             "decided_at": case.decided_at,
             "closed_at": case.closed_at,
-            "answers": case.data,
+            "answers": selectors.case_answer_rows(case),
             "events": [
                 {
                     "from": event.status_from,

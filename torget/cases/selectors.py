@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Page, Paginator
@@ -126,6 +127,14 @@ def case_get_for_staff(*, viewer: AnyUser, municipality: Municipality, pk: int) 
     if case is None:
         raise Http404("case")
     return case
+
+
+def case_answer_rows(case: Case) -> list[dict[str, Any]]:
+    """The rows of the case's answer snapshot (key, label, kind, value), in the form's order.
+    A submission stores them under "fields" beside the form's slug and title."""
+    data = case.data
+    rows = data.get("fields", []) if isinstance(data, dict) else data
+    return [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else []
 
 
 def case_event_list(*, case: Case) -> list[CaseEvent]:

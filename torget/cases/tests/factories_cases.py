@@ -82,7 +82,8 @@ def case_make(
         unit=unit,
         applicant=applicant,
         reference=f"{now.year}-{number:06d}",
-        data=KINDERGARTEN_ANSWERS,
+        # The shape case_submit stores: the form, and the snapshot rows under "fields".
+        data={"form": {"slug": form.slug, "title": form.title}, "fields": KINDERGARTEN_ANSWERS},
         status=CaseStatus.RECEIVED,
         submitted_at=now,
         due_at=now + datetime.timedelta(days=due_in_days),

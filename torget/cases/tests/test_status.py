@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -54,7 +55,7 @@ def test_case_status_change_refuses_what_the_transitions_forbid(
 ) -> None:
     case = case_make(unit=school, applicant=resident, status=start)
     events = case.events.count()
-    with pytest.raises(InvalidTransition) as refused:
+    with translation.override("en"), pytest.raises(InvalidTransition) as refused:
         case_status_change(case=case, actor=case_officer, status=wanted)
     assert "cannot be set to" in str(refused.value.message)
     case.refresh_from_db()

@@ -47,7 +47,6 @@ def _user(request: HttpRequest) -> User:
 
 def _answers(case: Case) -> list[dict[str, Any]]:
     """The submitted answers from the case's snapshot, each with its value as text."""
-    rows = case.data if isinstance(case.data, list) else []
     return [
         {
             "key": row.get("key"),
@@ -55,8 +54,7 @@ def _answers(case: Case) -> list[dict[str, Any]]:
             "kind": row.get("kind"),
             "text": display_value(row),
         }
-        for row in rows
-        if isinstance(row, dict)
+        for row in selectors.case_answer_rows(case)
     ]
 
 
