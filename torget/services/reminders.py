@@ -37,24 +37,27 @@ def page_list_stale(*, today: datetime.date | None = None) -> list[int]:
     )
 
 
-def reminder_recipients(unit: Unit) -> list[str]:
-    """The e-mail addresses of the unit's communicators and administrators; if it has none,
-    those of the nearest unit above that has; failing that the unit's own address."""
+def reminder_recipients(unit: Unit) -> list[tuple[str, str]]:
+    """(e-mail address, language) of the unit's communicators and administrators; if it has
+    none, of those of the nearest unit above that has; failing that the unit's own address.
+    The language is the person's own choice, else the municipality's målform."""
     ids = [int(part) for part in unit.path.strip("/").split("/") if part]
     memberships = (
         Membership.objects.filter(
             unit_id__in=ids, role__in=list(EDITOR_ROLES), user__is_active=True
         )
-        .select_related("user")
+        .select_related("user", "unit__municipality")
         .order_by("user__email")
     )
-    by_unit: dict[int, list[User]] = {}
+    by_unit: dict[int, dict[str, str]] = {}
     for membership in memberships:
-        by_unit.setdefault(membership.unit_id, []).append(membership.user)
+        user: User = membership.user
+        language = user.language or membership.unit.municipality.malform
+        by_unit.setdefault(membership.unit_id, {})[user.email] = language
     for unit_id in reversed(ids):  # the unit itself first, then upwards
         if by_unit.get(unit_id):
-            return sorted({user.email for user in by_unit[unit_id]})
-    return [unit.email] if unit.email else []
+            return sorted(by_unit[unit_id].items())
+    return [(unit.email, unit.municipality.malform)] if unit.email else []
 
 
 def page_remind_stale(*, today: datetime.date | None = None) -> int:
@@ -80,7 +83,7 @@ def _remind(page_id: int, *, day: datetime.date, connection: object) -> bool:
     ).update(reminded_at=timezone.now())
     if not claimed:
         return False
-    page = InfoPage.objects.select_related("unit", "municipality").get(pk=page_id)
+    page = InfoPage.objects.select_related("unit__municipality", "municipality").get(pk=page_id)
     recipients = reminder_recipients(page.unit)
     if not recipients:
         logger.warning("page %s is overdue for review but its unit has no address", page.pk)
@@ -96,14 +99,19 @@ def _remind(page_id: int, *, day: datetime.date, connection: object) -> bool:
             municipality, reverse("services:staff-page-edit", args=[page.pk])
         ),
     }
-    with translation.override(municipality.malform):
-        subject = render_to_string("services/email/reminder_subject.txt", context)
-        body = render_to_string("services/email/reminder_body.txt", context)
-    EmailMultiAlternatives(
-        subject=" ".join(subject.split()),
-        body=body,
-        to=recipients,
-        headers={"Message-ID": f"<review-{page.pk}-{due}@torget.{municipality.number}>"},
-        connection=connection,  # type: ignore[arg-type]
-    ).send()
+    # One e-mail a person, in their language. Should a send fail, the claim rolls back and the
+    # next run sends to everyone again, with the same Message-IDs (mail clients show one).
+    for number, (address, language) in enumerate(recipients):
+        with translation.override(language):
+            subject = render_to_string("services/email/reminder_subject.txt", context)
+            body = render_to_string("services/email/reminder_body.txt", context)
+        EmailMultiAlternatives(
+            subject=" ".join(subject.split()),
+            body=body,
+            to=[address],
+            headers={
+                "Message-ID": f"<review-{page.pk}-{due}-{number}@torget.{municipality.number}>"
+            },
+            connection=connection,  # type: ignore[arg-type]
+        ).send()
     return True

@@ -2,7 +2,8 @@
 
 The services put a page in the index whenever it is published or changed, and take it out
 when it is unpublished or deleted, in the same transaction (`page_index`). The search module
-rebuilds the whole index from `page_documents`, which it registers itself.
+rebuilds the whole index from `page_documents` (and one page from `page_document_by_id`),
+which it registers itself.
 """
 
 from __future__ import annotations
@@ -69,3 +70,16 @@ def page_documents(municipality: Municipality) -> Iterator[dict[str, Any]]:
     )
     for page in pages.iterator(chunk_size=500):
         yield page_document(page)
+
+
+def page_document_by_id(object_id: int) -> dict[str, Any] | None:
+    """The `document_upsert` keyword arguments of page `object_id`, or None when it must not
+    be found (deleted or not published). For the search module's one-object reindex."""
+    page = (
+        InfoPage.objects.filter(pk=object_id, is_published=True)
+        .prefetch_related(
+            Prefetch("life_situations", queryset=LifeSituation.objects.order_by("position"))
+        )
+        .first()
+    )
+    return page_document(page) if page is not None else None

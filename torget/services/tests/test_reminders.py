@@ -25,25 +25,27 @@ def overdue(unit: Unit, title: str = "Gammel side") -> Any:
     return page_make(unit, title=title, reviewed_on=datetime.date(2025, 5, 30))
 
 
-def test_reminder_goes_to_the_unit_s_communicators_and_admins_once(
+def test_reminder_goes_to_each_communicator_and_admin_once_in_their_language(
     library: Unit, communicator: User, admin: User, case_officer: User, smtp_server: Any
 ) -> None:
+    communicator.language = "en"
+    communicator.save(update_fields=["language"])
     page = overdue(library)
     page_make(library, title="Fersk side", reviewed_on=datetime.date(2026, 5, 1))
     assert page_remind_stale(today=TODAY) == 1
-    [mail] = smtp_server.wait_for(1)
-    assert sorted(a.strip() for a in mail["To"].split(",")) == [
-        "admin@example.no",
-        "kommunikasjon@example.no",
-    ]
-    assert "Gammel side" in mail["Subject"]
-    body = mail.get_body(preferencelist=("plain",)).get_content()
+    mails = {mail["To"]: mail for mail in smtp_server.wait_for(2)}
+    assert set(mails) == {"admin@example.no", "kommunikasjon@example.no"}  # not the school's
+    english = mails["kommunikasjon@example.no"]
+    assert english["Subject"] == "Time to review the page “Gammel side”"
+    body = english.get_body(preferencelist=("plain",)).get_content()
+    assert "Its review is 2 days overdue." in body
     assert f"/ansatt/tjenester/{page.pk}/endre/" in body
-    assert "2 days overdue" in body or "2 dager" in body
-    # Running it again sends nothing.
+    # The admin chose no language: the municipality's målform (Bokmål), still about the page.
+    assert "Gammel side" in mails["admin@example.no"]["Subject"]
+    # Running it again sends nothing, also a month later.
     assert page_remind_stale(today=TODAY) == 0
     assert page_remind_stale(today=TODAY + datetime.timedelta(days=30)) == 0
-    assert len(smtp_server.messages) == 1
+    assert len(smtp_server.messages) == 2
 
 
 def test_a_page_due_today_is_not_yet_overdue(library: Unit, communicator: User) -> None:
@@ -64,19 +66,19 @@ def test_after_a_review_the_next_overdue_period_is_reminded_again(
     services.page_mark_reviewed(page=page, actor=communicator, on=TODAY)
     assert page_remind_stale(today=TODAY + datetime.timedelta(days=365)) == 0
     assert page_remind_stale(today=TODAY + datetime.timedelta(days=366)) == 1
-    smtp_server.wait_for(2)
+    assert len(smtp_server.wait_for(2)) == 2
 
 
 def test_recipients_fall_back_to_the_unit_above_then_to_the_unit_s_address(
     library: Unit, school: Unit, root_unit: Unit
 ) -> None:
-    assert reminder_recipients(school) == ["skolen@example.no"]
+    assert reminder_recipients(school) == [("skolen@example.no", "nb")]
     from tests.factories import UserFactory
     from torget.organisation import services as org
 
     boss = UserFactory(email="sjef@example.no")
     org.membership_grant(user=boss, unit=root_unit, role="communicator")
-    assert reminder_recipients(school) == ["sjef@example.no"]
+    assert reminder_recipients(school) == [("sjef@example.no", "nb")]
 
 
 def test_command_and_task_remind_the_same_pages_once(

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from torget.accounts.models import User
 from torget.core.models import SearchDocument
 from torget.organisation.models import Unit
 from torget.services import policies, services
 from torget.services.models import InfoPage, InfoPageVersion
-from torget.services.search import page_documents
+from torget.services.search import page_document_by_id, page_documents
 from torget.services.tests.factories import page_make, situation_make
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Messages and version notes in English, whatever the catalogues hold."""
+    with translation.override("en"):
+        yield
 
 
 def fields(**changes: object) -> services.PageFields:
@@ -218,3 +226,12 @@ def test_can_edit_page_for_editors_of_the_unit_and_above_only(
     assert not policies.can_edit_page(case_officer, page)  # staff of another unit
     assert not policies.can_edit_page(moderator, page)  # staff, but no editor role
     assert not policies.can_edit_page(resident, page)
+
+
+def test_page_document_by_id_is_none_for_unpublished_or_missing_pages(library: Unit) -> None:
+    published = page_make(library)
+    draft = page_make(library, title="Utkast", published=False)
+    document = page_document_by_id(published.pk)
+    assert document is not None and document["url"] == "/tjenester/side/barnehageplass/"
+    assert page_document_by_id(draft.pk) is None
+    assert page_document_by_id(999_999) is None
