@@ -16,7 +16,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,6 +40,8 @@ from torget.organisation.workinghours import OSLO, WeeklyHours, is_holiday
 MAX_DRAFT_BYTES = 64 * 1024
 MAX_FILES_PER_FIELD = 5
 SUMMARY_MAX = 4000
+# How often a submission is tried when SQLite's write lock could not be had in time.
+LOCK_ATTEMPTS = 3
 # Working days without opening hours: Monday to Friday.
 _WEEKDAYS = frozenset(range(5))
 
@@ -229,23 +231,34 @@ def case_submit(
     existing = Case.objects.filter(submission_key=submission_key).first()
     if existing is not None:
         return _same_applicant(existing, actor)
-    try:
-        with transaction.atomic():
-            return _submit(
-                form=form,
-                actor=actor,
-                cleaned=cleaned,
-                submission_key=submission_key,
-                uploads=uploads or {},
-                at=at or timezone.now(),
-            )
-    except IntegrityError:
-        # Two requests with the same key at once: the other one's case won (the unique
-        # constraint on submission_key); answer with it.
-        existing = Case.objects.filter(submission_key=submission_key).first()
-        if existing is None:
-            raise
-        return _same_applicant(existing, actor)
+    at = at or timezone.now()
+    for attempt in range(1, LOCK_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                return _submit(
+                    form=form,
+                    actor=actor,
+                    cleaned=cleaned,
+                    submission_key=submission_key,
+                    uploads=uploads or {},
+                    at=at,
+                )
+        except IntegrityError:
+            # Two requests with the same key at once: the other one's case won (the unique
+            # constraint on submission_key); answer with it.
+            existing = Case.objects.filter(submission_key=submission_key).first()
+            if existing is None:
+                raise
+            return _same_applicant(existing, actor)
+        except OperationalError as exc:
+            # SQLite has one writer at a time; under a heavy load the wait for the lock can
+            # pass its timeout. The whole submission rolled back, so trying again is safe
+            # (and a resident's submission is worth it). Not inside someone else's
+            # transaction, which is spoilt anyway.
+            locked = "database is locked" in str(exc)
+            if not locked or attempt == LOCK_ATTEMPTS or connection.in_atomic_block:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _same_applicant(case: Case, actor: User) -> Case:
