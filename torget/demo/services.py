@@ -19,7 +19,7 @@ from torget.demo.data import WEEKDAYS_8_TO_16
 from torget.organisation import services as org
 from torget.organisation.models import Municipality, Unit
 from torget.organisation.selectors import unit_get_root
-from torget.services import services
+from torget.services import feedback, services
 from torget.services.models import InfoPage
 
 # slug, title, intro
@@ -442,7 +442,7 @@ FEEDBACK = [(True, "", "")] * 9 + [
 
 def _feedback_add(page: InfoPage) -> None:
     for number, (helpful, text, contact) in enumerate(FEEDBACK):
-        services.page_feedback_give(
+        feedback.page_feedback_give(
             page=page,
             actor=None,
             helpful=helpful,

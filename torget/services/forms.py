@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from torget.organisation.models import Unit
-from torget.services import services
+from torget.services import feedback, services
 from torget.services.models import Language, LifeSituation
 
 
@@ -152,7 +152,7 @@ class FeedbackForm(AccessibleErrorsMixin, forms.Form):
     text = forms.CharField(
         label=_("What did you miss?"),
         required=False,
-        max_length=services.MAX_FEEDBACK,
+        max_length=feedback.MAX_FEEDBACK,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Do not write personal information such as your national identity number."),
     )

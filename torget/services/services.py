@@ -1,38 +1,25 @@
-"""Every write to life situations, information pages, their versions and the feedback on them.
+"""Every write to life situations, information pages and their versions (the feedback on
+pages is written in `torget.services.feedback`).
 
 Each service takes keyword arguments and an explicit `actor`, runs in one transaction, checks
-permissions and keeps the search index in step in the same transaction. A written "what did you
-miss?" opens a private thread in the page's unit through `torget.conversations.services`, which
-does the rest (the wait, the inbox, the e-mailed answer).
+permissions and keeps the search index in step in the same transaction.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import EmailValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from torget.accounts.models import User
-from torget.conversations import services as conversations
-from torget.conversations.models import Channel, Visibility
-from torget.core.errors import InvalidTransition, RateLimited
-from torget.core.ratelimit import ratelimit_hit
 from torget.organisation.models import Municipality, Unit
 from torget.services import policies
-from torget.services.models import (
-    InfoPage,
-    InfoPageVersion,
-    Language,
-    LifeSituation,
-    PageFeedback,
-)
+from torget.services.models import InfoPage, InfoPageVersion, Language, LifeSituation
 from torget.services.search import page_index, page_unindex
 
 MAX_TITLE = 200
@@ -40,14 +27,9 @@ MAX_SUMMARY = 400
 MAX_BODY = 50_000
 MAX_CONTACT = 2_000
 MAX_NOTE = 300
-MAX_FEEDBACK = 2_000
 MAX_REVIEW_DAYS = 3_650
 # Slugs the public URLs use for themselves (/tjenester/side/...).
 RESERVED_SLUGS = frozenset({"side"})
-# Votes from one address (a household, an office behind one router): per minute and per hour.
-FEEDBACK_LIMITS = ((20, 60), (200, 3600))
-# Written answers from one address open threads in an inbox; fewer of those.
-WRITTEN_LIMITS = ((5, 600), (20, 86_400))
 
 
 @dataclass(frozen=True)
@@ -65,7 +47,8 @@ class PageFields:
     review_every_days: int = 365
 
 
-def _too_long(max_length: int, length: int) -> ValidationError:
+def too_long(max_length: int, length: int) -> ValidationError:
+    """The error for a text of `length` characters where `max_length` are allowed."""
     return ValidationError(
         _("The text is too long: at most %(max)d characters, you wrote %(length)d."),
         code="too_long",
@@ -92,19 +75,19 @@ def _clean_fields(
     if not title:
         errors["title"] = [ValidationError(_("Give the page a title."), code="empty")]
     elif len(title) > MAX_TITLE:
-        errors["title"] = [_too_long(MAX_TITLE, len(title))]
+        errors["title"] = [too_long(MAX_TITLE, len(title))]
     if not summary:
         errors["summary"] = [
             ValidationError(_("Say in a sentence or two what the page is about."), code="empty")
         ]
     elif len(summary) > MAX_SUMMARY:
-        errors["summary"] = [_too_long(MAX_SUMMARY, len(summary))]
+        errors["summary"] = [too_long(MAX_SUMMARY, len(summary))]
     if not body:
         errors["body"] = [ValidationError(_("Write the text of the page."), code="empty")]
     elif len(body) > MAX_BODY:
-        errors["body"] = [_too_long(MAX_BODY, len(body))]
+        errors["body"] = [too_long(MAX_BODY, len(body))]
     if len(contact) > MAX_CONTACT:
-        errors["contact"] = [_too_long(MAX_CONTACT, len(contact))]
+        errors["contact"] = [too_long(MAX_CONTACT, len(contact))]
     slug = slugify((fields.slug or "").strip() or title)[:80].strip("-")
     if title and not slug:
         errors["slug"] = [
@@ -331,122 +314,3 @@ def page_delete(*, page: InfoPage, actor: User) -> None:
     page_id = page.pk
     page.delete()
     page_unindex(page_id)
-
-
-# --- "Was this page helpful?" -------------------------------------------------------------
-
-
-def _limit(limits: Iterable[tuple[int, int]], key: str) -> None:
-    for limit, period in limits:
-        if not ratelimit_hit(f"{key}:{period}", limit=limit, period=period):
-            raise RateLimited(
-                _("Many answers have come from here in a short while. Wait a little and try again.")
-            )
-
-
-def _clean_feedback(text: str, contact: str) -> tuple[str, str]:
-    text = (text or "").strip()
-    contact = (contact or "").strip()
-    errors: dict[str, list[ValidationError]] = {}
-    if len(text) > MAX_FEEDBACK:
-        errors["text"] = [_too_long(MAX_FEEDBACK, len(text))]
-    if contact:
-        try:
-            EmailValidator()(contact)
-        except ValidationError:
-            errors["contact"] = [
-                ValidationError(
-                    _("Write an e-mail address like name@example.no, or leave the field empty."),
-                    code="email",
-                )
-            ]
-        if not text and "contact" not in errors:
-            errors["text"] = [
-                ValidationError(_("Write what you missed, so that we can answer."), "empty")
-            ]
-    if errors:
-        raise ValidationError(errors)
-    return text, contact
-
-
-def _open_feedback_thread(
-    feedback: PageFeedback, *, actor: User | None, text: str, contact: str
-) -> None:
-    page = feedback.page
-    thread = conversations.thread_open(
-        unit=page.unit,
-        channel=Channel.FEEDBACK,
-        visibility=Visibility.PRIVATE,
-        subject=page,
-        actor=actor,
-        body=text,
-        # A logged-in resident is answered at their account's address (and on My page).
-        contact="" if actor is not None else contact,
-        title=page.title,
-    )
-    feedback.text = text
-    feedback.thread = thread
-    feedback.save(update_fields=["text", "thread"])
-
-
-@transaction.atomic
-def page_feedback_give(
-    *,
-    page: InfoPage,
-    actor: User | None,
-    helpful: bool,
-    text: str = "",
-    contact: str = "",
-    language: str = "",
-    client: str = "",
-    at: datetime.datetime | None = None,
-) -> PageFeedback:
-    """Store one vote on `page`. A "no" with a written text also opens a private thread
-    (channel feedback) in the page's unit, answered by e-mail to `contact` if the resident
-    has no account. `client` is who asks (an IP address) for the rate limit.
-
-    Raises Http404-worthy PermissionDenied for an unpublished page, ValidationError for a too
-    long text or a wrong e-mail address, RateLimited for a flood.
-    """
-    if not page.is_published:
-        raise PermissionDenied
-    text, contact = ("", "") if helpful else _clean_feedback(text, contact)
-    _limit(FEEDBACK_LIMITS, f"page-feedback:{client}")
-    if text:
-        _limit(WRITTEN_LIMITS, f"page-feedback-text:{client}")
-    feedback = PageFeedback.objects.create(
-        page=page, helpful=helpful, at=at or timezone.now(), language=language[:8]
-    )
-    if text:
-        _open_feedback_thread(feedback, actor=actor, text=text, contact=contact)
-    return feedback
-
-
-@transaction.atomic
-def page_feedback_explain(
-    *,
-    feedback: PageFeedback,
-    actor: User | None,
-    text: str,
-    contact: str = "",
-    client: str = "",
-) -> PageFeedback:
-    """Add what the resident missed to their "no" (given a moment before, without JavaScript
-    the text comes in a second step). Opens the thread as `page_feedback_give` does.
-
-    Raises InvalidTransition when the vote was a yes or already has its text,
-    ValidationError for an empty or too long text, RateLimited for a flood.
-    """
-    feedback = (
-        PageFeedback.objects.select_for_update().select_related("page__unit").get(pk=feedback.pk)
-    )
-    if feedback.helpful or feedback.text or feedback.thread_id:
-        raise InvalidTransition(_("This answer has already been sent."))
-    text, contact = _clean_feedback(text, contact)
-    if not text:
-        raise ValidationError(
-            {"text": [ValidationError(_("Write what you missed."), code="empty")]}
-        )
-    _limit(WRITTEN_LIMITS, f"page-feedback-text:{client}")
-    _open_feedback_thread(feedback, actor=actor, text=text, contact=contact)
-    return feedback

@@ -16,7 +16,7 @@ from torget.conversations.registry import thread_path
 from torget.conversations.selectors import InboxFilter, thread_list_waiting
 from torget.core.errors import InvalidTransition, RateLimited
 from torget.organisation.models import Unit
-from torget.services import services
+from torget.services import feedback
 from torget.services.models import InfoPage, PageFeedback
 from torget.services.tests.factories import page_make
 
@@ -29,7 +29,7 @@ def page(library: Unit) -> InfoPage:
 def test_written_answer_opens_a_private_feedback_thread_in_the_unit_s_inbox(
     page: InfoPage, communicator: User, case_officer: User
 ) -> None:
-    feedback = services.page_feedback_give(
+    given = feedback.page_feedback_give(
         page=page,
         actor=None,
         helpful=False,
@@ -37,7 +37,7 @@ def test_written_answer_opens_a_private_feedback_thread_in_the_unit_s_inbox(
         contact="kari@example.no",
         client="10.0.0.1",
     )
-    thread = feedback.thread
+    thread = given.thread
     assert thread is not None
     assert (thread.unit, thread.channel, thread.visibility) == (
         page.unit,
@@ -68,7 +68,7 @@ def test_written_answer_opens_a_private_feedback_thread_in_the_unit_s_inbox(
 def test_official_answer_is_e_mailed_to_the_address_left(
     page: InfoPage, communicator: User, smtp_server: Any
 ) -> None:
-    feedback = services.page_feedback_give(
+    given = feedback.page_feedback_give(
         page=page,
         actor=None,
         helpful=False,
@@ -76,9 +76,9 @@ def test_official_answer_is_e_mailed_to_the_address_left(
         contact="kari@example.no",
         client="10.0.0.1",
     )
-    assert feedback.thread is not None
+    assert given.thread is not None
     conversations.thread_answer(
-        threads=[feedback.thread], actor=communicator, body="Vi har løpende opptak om høsten."
+        threads=[given.thread], actor=communicator, body="Vi har løpende opptak om høsten."
     )
     run_tasks()
     [mail] = smtp_server.wait_for(1)
@@ -91,10 +91,10 @@ def test_official_answer_is_e_mailed_to_the_address_left(
 def test_a_logged_in_resident_gets_the_answer_at_their_account_and_a_link_to_the_thread(
     page: InfoPage, resident: User, communicator: User, smtp_server: Any
 ) -> None:
-    feedback = services.page_feedback_give(
+    given = feedback.page_feedback_give(
         page=page, actor=resident, helpful=False, text="Mangler priser", client="10.0.0.2"
     )
-    thread = feedback.thread
+    thread = given.thread
     assert thread is not None and thread.opened_by == resident
     assert thread_path(thread) == f"/samtaler/{thread.pk}/"
     conversations.thread_answer(threads=[thread], actor=communicator, body="Nå er de lagt inn.")
@@ -104,23 +104,23 @@ def test_a_logged_in_resident_gets_the_answer_at_their_account_and_a_link_to_the
 
 
 def test_thread_path_of_an_anonymous_feedback_thread_is_the_page(page: InfoPage) -> None:
-    feedback = services.page_feedback_give(
+    given = feedback.page_feedback_give(
         page=page, actor=None, helpful=False, text="Savner kart", client="x"
     )
-    assert feedback.thread is not None
-    assert thread_path(feedback.thread) == "/tjenester/side/barnehageplass/#tilbakemelding"
+    assert given.thread is not None
+    assert thread_path(given.thread) == "/tjenester/side/barnehageplass/#tilbakemelding"
 
 
 def test_a_yes_never_carries_text_or_opens_a_thread(page: InfoPage) -> None:
-    feedback = services.page_feedback_give(
+    given = feedback.page_feedback_give(
         page=page, actor=None, helpful=True, text="Flott", contact="a@b.no", client="x"
     )
-    assert (feedback.text, feedback.thread) == ("", None)
+    assert (given.text, given.thread) == ("", None)
 
 
 def test_an_e_mail_address_without_text_is_refused(page: InfoPage) -> None:
     with pytest.raises(ValidationError) as caught:
-        services.page_feedback_give(
+        feedback.page_feedback_give(
             page=page, actor=None, helpful=False, contact="kari@example.no", client="x"
         )
     assert "text" in caught.value.message_dict
@@ -128,23 +128,23 @@ def test_an_e_mail_address_without_text_is_refused(page: InfoPage) -> None:
 
 
 def test_explain_adds_the_text_to_the_earlier_no_once(page: InfoPage) -> None:
-    vote = services.page_feedback_give(page=page, actor=None, helpful=False, client="x")
-    services.page_feedback_explain(feedback=vote, actor=None, text="Savner skjema", client="x")
+    vote = feedback.page_feedback_give(page=page, actor=None, helpful=False, client="x")
+    feedback.page_feedback_explain(feedback=vote, actor=None, text="Savner skjema", client="x")
     vote.refresh_from_db()
     assert vote.text == "Savner skjema" and vote.thread is not None
     with pytest.raises(InvalidTransition):
-        services.page_feedback_explain(feedback=vote, actor=None, text="Igjen", client="x")
+        feedback.page_feedback_explain(feedback=vote, actor=None, text="Igjen", client="x")
 
 
 def test_written_answers_are_limited_per_address(page: InfoPage) -> None:
-    for number in range(services.WRITTEN_LIMITS[0][0]):
-        services.page_feedback_give(
+    for number in range(feedback.WRITTEN_LIMITS[0][0]):
+        feedback.page_feedback_give(
             page=page, actor=None, helpful=False, text=f"Svar {number}", client="10.9.9.9"
         )
     with pytest.raises(RateLimited):
-        services.page_feedback_give(
+        feedback.page_feedback_give(
             page=page, actor=None, helpful=False, text="Ett til", client="10.9.9.9"
         )
     # Another address may still write, and the refused one wrote nothing.
-    services.page_feedback_give(page=page, actor=None, helpful=False, text="Hei", client="10.1.1.1")
-    assert PageFeedback.objects.filter(text__gt="").count() == services.WRITTEN_LIMITS[0][0] + 1
+    feedback.page_feedback_give(page=page, actor=None, helpful=False, text="Hei", client="10.1.1.1")
+    assert PageFeedback.objects.filter(text__gt="").count() == feedback.WRITTEN_LIMITS[0][0] + 1

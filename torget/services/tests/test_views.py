@@ -10,6 +10,7 @@ from django.test import Client
 
 from torget.accounts.models import User
 from torget.organisation.models import Unit
+from torget.services import feedback as feedback_services
 from torget.services import services
 from torget.services.models import InfoPage, PageFeedback
 from torget.services.tests.factories import page_make, situation_make
@@ -259,8 +260,8 @@ def test_staff_list_shows_counts_share_written_and_review_flag(
 
     page_make(library, title="Gammel side", reviewed_on=datetime.date(2020, 1, 1))
     for helpful in (True, True, True, False):
-        services.page_feedback_give(page=page, actor=None, helpful=helpful, client="a")
-    services.page_feedback_give(
+        feedback_services.page_feedback_give(page=page, actor=None, helpful=helpful, client="a")
+    feedback_services.page_feedback_give(
         page=page, actor=None, helpful=False, text="Mangler pris", client="b"
     )
     html = logged_in(client, communicator).get("/ansatt/tjenester/", **EN).text
@@ -469,14 +470,14 @@ def test_staff_list_costs_the_same_queries_for_3_and_25_pages(
     client: Client, library: Unit, communicator: User
 ) -> None:
     for number in range(3):
-        services.page_feedback_give(
+        feedback_services.page_feedback_give(
             page=page_make(library, title=f"Side {number}"), actor=None, helpful=True, client="a"
         )
     logged_in(client, communicator)
     client.get("/ansatt/", **EN)  # the first request of a session also sets up the session
     few = _count(client, "/ansatt/tjenester/")
     for number in range(3, 25):
-        services.page_feedback_give(
+        feedback_services.page_feedback_give(
             page=page_make(library, title=f"Side {number}"),
             actor=None,
             helpful=False,
