@@ -23,12 +23,19 @@ AnyUser = User | AnonymousUser
 PAGES_PER_PAGE = 20
 STAFF_PAGES_PER_PAGE = 25
 VERSIONS_PER_PAGE = 20
+# How many pages the list of life situations shows under each (the rest: "See all").
+SHOWN_PER_SITUATION = 5
 
 
 def situation_list(*, municipality: Municipality) -> list[LifeSituation]:
     """The municipality's life situations in order, each with `page_count` (its published
-    pages) and `published` (those pages, by title). Two queries."""
-    published = InfoPage.objects.filter(is_published=True).only("slug", "title").order_by("title")
+    pages) and `published` (the first SHOWN_PER_SITUATION of them by title; the database
+    cuts each list, however many pages there are). Two queries."""
+    published = (
+        InfoPage.objects.filter(is_published=True)
+        .only("slug", "title")
+        .order_by("title", "pk")[:SHOWN_PER_SITUATION]
+    )
     return list(
         LifeSituation.objects.filter(municipality=municipality)
         .annotate(page_count=Count("pages", filter=Q(pages__is_published=True), distinct=True))

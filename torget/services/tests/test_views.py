@@ -52,6 +52,15 @@ def test_situation_list_shows_situations_with_their_pages(client: Client, page: 
     assert "No pages here yet." in html  # Bli eldre has none
 
 
+def test_situation_list_shows_five_pages_and_a_link_to_all(client: Client, library: Unit) -> None:
+    situation = situation_make(library)
+    for number in range(7):
+        page_make(library, title=f"Side {number}", situations=(situation,))
+    html = client.get("/tjenester/", **EN).text
+    assert "Side 4" in html and "Side 5" not in html
+    assert '<a href="/tjenester/fa-barn/">See all 7 pages</a>' in html
+
+
 def test_situation_list_has_an_empty_state(client: Client, municipality: Any) -> None:
     html = client.get("/tjenester/", **EN).text
     assert "The municipality has not published any service pages yet." in html
