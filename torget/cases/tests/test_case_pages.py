@@ -370,3 +370,18 @@ def test_blocked_resident_sees_why_the_reply_was_refused(
     assert response.status_code == 422
     assert "Your account has been blocked from writing here." in response.text
     assert case.thread is not None and case.thread.messages.count() == 1
+
+
+def test_staff_subject_path_only_for_registered_subjects(
+    case: Case, library: Unit, resident: User, client: Client, communicator: User
+) -> None:
+    from torget.conversations.registry import staff_subject_path, thread_path
+
+    assert case.thread is not None
+    assert staff_subject_path(case.thread) == f"/ansatt/saker/{case.pk}/"
+    assert thread_path(case.thread) == f"/saker/{case.reference}/"
+    plain = conversations.thread_open(unit=library, channel="web", body="Hei", actor=resident)
+    assert staff_subject_path(plain) is None
+    client.force_login(communicator)
+    page_text = client.get(f"/ansatt/samtaler/{plain.pk}/", **EN).text
+    assert "/ansatt/saker/" not in page_text
