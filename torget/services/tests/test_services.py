@@ -235,3 +235,14 @@ def test_page_document_by_id_is_none_for_unpublished_or_missing_pages(library: U
     assert document is not None and document["url"] == "/tjenester/side/barnehageplass/"
     assert page_document_by_id(draft.pk) is None
     assert page_document_by_id(999_999) is None
+
+
+def test_a_page_is_written_in_the_municipality_s_malform_by_default(db: None) -> None:
+    from tests.factories import municipality_make, unit_make
+
+    nynorsk = municipality_make(
+        number="9996", name="Nyvik", malform="nn", hostnames=("nyvik.test",)
+    )
+    unit = unit_make(nynorsk, slug="skulen", kind="school")
+    assert page_make(unit, title="Skulestart").language == "nn"
+    assert page_make(unit, title="School start", language="en").language == "en"
