@@ -264,8 +264,9 @@ def test_staff_case_page_shows_everything_with_notes(
     assert case.reference in text and "Nora Bakken" in text and "Ola Bakken" in text
     assert "legeattest.pdf" in text and "Intern vurdering" in text
     assert f'action="/ansatt/saker/{case.pk}/status/"' in text
-    # Only the statuses the current one allows are offered.
+    # Only the statuses the current one allows are offered, in the staff's words.
     assert 'value="in_progress"' in text and 'value="received"' not in text
+    assert "Waiting for the resident" in text and "Waiting for you" not in text
     assert f'href="/ansatt/samtaler/{case.thread.pk}/"' in text
 
 

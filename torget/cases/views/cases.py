@@ -36,6 +36,17 @@ from torget.conversations.views.common import _refuse, staff_required
 from torget.core.errors import TorgetError
 from torget.organisation.models import Municipality
 
+# The statuses as staff read them: "Waiting for you" is the resident's word.
+STAFF_STATUS_CHOICES = [
+    (
+        value,
+        gettext_lazy("Waiting for the resident")
+        if value == CaseStatus.WAITING_FOR_RESIDENT
+        else label,
+    )
+    for value, label in CaseStatus.choices
+]
+
 
 def _municipality(request: HttpRequest) -> Municipality:
     return request.municipality  # type: ignore[attr-defined,no-any-return]
@@ -145,7 +156,7 @@ class CaseFilterForm(django_forms.Form):
         kwargs.setdefault("auto_id", "filter_%s")
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", gettext_lazy("All statuses")), *CaseStatus.choices]  # type: ignore[attr-defined]
+        self.fields["status"].choices = [("", gettext_lazy("All statuses")), *STAFF_STATUS_CHOICES]  # type: ignore[attr-defined]
         self.fields["form"].choices = [("", gettext_lazy("All forms"))] + [  # type: ignore[attr-defined]
             (f.pk, f.title) for f in forms
         ]
@@ -186,7 +197,7 @@ class StatusChangeForm(django_forms.Form):
         super().__init__(*args, **kwargs)
         allowed = CASE_TRANSITIONS.get(case.status, frozenset())
         self.fields["status"].choices = [("", gettext_lazy("Choose a status"))] + [  # type: ignore[attr-defined]
-            (value, label) for value, label in CaseStatus.choices if value in allowed
+            (value, label) for value, label in STAFF_STATUS_CHOICES if value in allowed
         ]
 
 
