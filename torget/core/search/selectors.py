@@ -14,14 +14,16 @@ How a query is matched (the same on SQLite and PostgreSQL, see backend.py for th
    know (no indexed term equals or begins with its stem) gets stand-ins: the parts of a
    compound split into known terms ("foreldrebetalingen" -> foreldr + betaling), and up to
    three known terms that look like it by trigram similarity (pg_trgm's measure; candidates
-   from pg_trgm's index on PostgreSQL and from an FTS5 trigram table on SQLite), for typos
-   ("barnehgae" -> barnehag). The query runs again with the stand-ins, every word still
+   from pg_trgm's index on PostgreSQL and from an FTS5 trigram table on SQLite; at most two
+   letters longer or shorter), for typos ("barnehgae" -> barnehag), asked only for a word that
+   does not split into known words. The query runs again with the stand-ins, every word still
    required; a word with no stand-in and no match is dropped.
 3. If that finds nothing and the query had several words, any word may match (OR).
 
-The common query costs four statements: the count per kind, the best of each kind, their
-titles (for the re-ranking), and the shown documents; the fallbacks cost a few indexed look-ups
-in the vocabulary and one or two more counts.
+The common query costs, on SQLite, the count per kind, the best of each kind and their titles
+(for the re-ranking), and the shown documents; on PostgreSQL the counts and the best of each
+kind come from one statement (the scan and ts_rank of every match are what cost there). The
+fallbacks cost a few indexed look-ups in the vocabulary and one or two more counts.
 """
 
 from __future__ import annotations
@@ -125,50 +127,71 @@ def search(
     stems = text.stems(words)
     terms = [Term(word=w, stem=s) for w, s in zip(words, stems, strict=True)]
 
-    def count(chosen: list[Term], *, any_term: bool = False, first: bool = False) -> dict[str, int]:
-        return backend.counts(
-            chosen, municipality_id=municipality_id, kind=kind, any_term=any_term, words=first
+    if kind:
+        start, stop = (results.page - 1) * per_page, results.page * per_page
+    else:
+        start, stop = 0, per_group
+    # A few more than shown: the first RERANK are re-ranked, and other languages of the same
+    # things are dropped.
+    limit = max(stop, RERANK) + EXTRA_LANGUAGES
+
+    def run(
+        chosen: list[Term],
+        *,
+        any_term: bool = False,
+        first: bool = False,
+        with_hits: bool = False,
+        known: dict[str, int] | None = None,
+    ) -> tuple[dict[str, int], dict[str, list[Hit]] | None]:
+        return backend.matches(
+            chosen,
+            municipality_id=municipality_id,
+            language=language,
+            kind=kind,
+            limit=limit,
+            any_term=any_term,
+            words=first,
+            with_hits=with_hits,
+            known=known,
         )
 
     chosen, any_term, first = terms, False, True
-    totals = count(terms, first=True)
+    totals, hits = run(terms, first=True)
     marked = set(stems)
     if sum(totals.values()) < FEW_RESULTS:
         expanded = _expand(terms)
         if expanded is not None:
             marked |= {a for t in expanded for a in (*t.alternatives, *t.parts)}
-            more = count(expanded)
+            more, more_hits = run(expanded)
             if more:
-                totals, chosen, first, results.level = more, expanded, False, "fallback"
+                totals, hits, chosen, first = more, more_hits, expanded, False
+                results.level = "fallback"
             elif len(expanded) > 1:
-                more = count(expanded, any_term=True)
+                more, more_hits = run(expanded, any_term=True)
                 if more:
-                    totals, chosen, any_term, first = more, expanded, True, False
+                    totals, hits, chosen, any_term, first = more, more_hits, expanded, True, False
                     results.level = "any"
         elif not totals and len(terms) > 1:
-            more = count(terms, any_term=True)
+            more, more_hits = run(terms, any_term=True)
             if more:
-                totals, any_term, results.level = more, True, "any"
+                totals, hits, any_term, results.level = more, more_hits, True, "any"
+    if kind and totals.get(kind, 0) and results.page > math.ceil(totals[kind] / per_page):
+        # A page past the end: the last page (its rows are within those fetched only if the
+        # limit covers it, so ask again).
+        return search(
+            municipality_id=municipality_id,
+            query=query,
+            language=language,
+            kind=kind,
+            page=math.ceil(totals[kind] / per_page),
+            per_group=per_group,
+            per_page=per_page,
+        )
+    if hits is None and totals:
+        totals, hits = run(chosen, any_term=any_term, first=first, with_hits=True, known=totals)
     results.marked = tuple(sorted(marked))
-    if kind:
-        last = max(1, math.ceil(totals.get(kind, 0) / per_page))
-        results.page = min(results.page, last)
     groups: list[tuple[SearchGroup, list[int]]] = []
     for found_kind in sorted(totals, key=registry.sort_key):
-        if kind:
-            start, stop = (results.page - 1) * per_page, results.page * per_page
-        else:
-            start, stop = 0, per_group
-        hits = backend.top(
-            chosen,
-            municipality_id=municipality_id,
-            language=language,
-            kind=found_kind,
-            # A few more than shown: other languages of the same things are dropped below.
-            limit=max(stop, RERANK) + EXTRA_LANGUAGES,
-            any_term=any_term,
-            words=first,
-        )
         group = SearchGroup(
             kind=found_kind,
             label=registry.kind_get(found_kind).label,
@@ -176,7 +199,8 @@ def search(
             page=results.page if kind else 1,
             per_page=per_page,
         )
-        groups.append((group, _ranked(hits, language=language, terms=chosen)[start:stop]))
+        ranked = _ranked((hits or {}).get(found_kind, []), language=language, terms=chosen)
+        groups.append((group, ranked[start:stop]))
     _render(groups, results.marked)
     results.groups = [group for group, _ids in groups]
     return results
@@ -251,7 +275,13 @@ def _expand(terms: list[Term]) -> list[Term] | None:
                 expanded.append(term)
             continue
         parts = text.compound_split(term.word, present)
-        similar = backend.terms_similar(term.stem) if len(term.stem) >= text.PREFIX_MIN else []
+        # A word that splits into known words is a compound, not a typo: no look-alikes (they
+        # would be its parts' other compounds, and find far too much).
+        similar = (
+            backend.terms_similar(term.stem)
+            if not parts and len(term.stem) >= text.PREFIX_MIN
+            else []
+        )
         if parts or similar:
             added = True
             expanded.append(
@@ -266,13 +296,6 @@ def _expand(terms: list[Term]) -> list[Term] | None:
 
 
 # --- misses -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MissRow:
-    query: str
-    total: int
-    last_seen: datetime.datetime
 
 
 def search_miss_page(

@@ -227,3 +227,23 @@ def test_post_dated_in_the_future_is_not_found_until_published(
         assert index_object.call(kind="post", object_id=post.pk) is True
         search_reindex(municipality_id=library.municipality_id)
     assert _urls(library.municipality, "konsert") == [f"/innlegg/{post.pk}/"]
+
+
+def test_search_costs_a_bounded_number_of_queries(
+    municipality: Municipality, event_kind: list[dict[str, Any]]
+) -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    for number in range(1, 31):
+        _upsert(municipality, number, f"Konsert nummer {number}", "Konsert i parken.")
+        index.document_upsert(**_event(municipality, number, f"Konsert {number}"))
+    with CaptureQueriesContext(connection) as queries:
+        results = search(municipality_id=municipality.pk, query="konsert", language="nb")
+    assert [(g.kind, g.total, len(g.hits)) for g in results.groups] == [
+        ("event", 30, 5),
+        ("page", 30, 5),
+    ]
+    # SQLite: the counts, per kind its best, and their titles, then the shown documents;
+    # PostgreSQL: counts and the best of each kind in one statement.
+    per_kind = 2 if connection.vendor == "sqlite" else 1
+    assert len(queries.captured_queries) == (1 + 2 * per_kind + 1)
