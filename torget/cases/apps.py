@@ -19,7 +19,9 @@ class CasesConfig(AppConfig):
     label = "cases"
 
     def ready(self) -> None:
-        """Register forms with the site search and as related links under information pages."""
+        """Register forms with the site search and as related links under information pages, and
+        cases with conversations (where a case thread is shown) and Min side."""
+        from torget.cases.mydata import register as register_cases_hooks
         from torget.cases.search import KIND, form_document_by_id, form_documents
         from torget.core.search.registry import register_kind
         from torget.services.registry import register_page_links
@@ -32,3 +34,4 @@ class CasesConfig(AppConfig):
             document=form_document_by_id,
         )
         register_page_links(form_links_for_page)
+        register_cases_hooks()
