@@ -384,6 +384,21 @@ class Inbox:
         )
         return message
 
+    def wait_for_count(self, to: str, count: int, timeout: float = 10) -> list[EmailMessage]:
+        """The first `count` messages to `to`, waiting up to `timeout` seconds for them all."""
+
+        def found() -> list[EmailMessage] | None:
+            mine = [m for m in self.messages if to in str(m["To"])]
+            return mine if len(mine) >= count else None
+
+        with self._arrived:
+            messages = self._arrived.wait_for(found, timeout=timeout)
+        assert messages is not None, (
+            f"fewer than {count} e-mails to {to} within {timeout} s; "
+            f"got {[str(m['Subject']) for m in self.messages]}"
+        )
+        return messages
+
 
 class _SocketController(Controller):
     """aiosmtpd's controller on a socket bound beforehand (a free port, without a race)."""
