@@ -20,10 +20,9 @@ How a query is matched (the same on SQLite and PostgreSQL, see backend.py for th
    required; a word with no stand-in and no match is dropped.
 3. If that finds nothing and the query had several words, any word may match (OR).
 
-The common query costs, on SQLite, the count per kind, the best of each kind and their titles
-(for the re-ranking), and the shown documents; on PostgreSQL the counts and the best of each
-kind come from one statement (the scan and ts_rank of every match are what cost there). The
-fallbacks cost a few indexed look-ups in the vocabulary and one or two more counts.
+The common query costs the count per kind, the best of each kind and their titles (for the
+re-ranking), and the shown documents; the fallbacks cost a few indexed look-ups in the
+vocabulary and one or two more counts.
 """
 
 from __future__ import annotations

@@ -243,7 +243,5 @@ def test_search_costs_a_bounded_number_of_queries(
         ("event", 30, 5),
         ("page", 30, 5),
     ]
-    # SQLite: the counts, per kind its best, and their titles, then the shown documents;
-    # PostgreSQL: counts and the best of each kind in one statement.
-    per_kind = 2 if connection.vendor == "sqlite" else 1
-    assert len(queries.captured_queries) == (1 + 2 * per_kind + 1)
+    # The counts, per kind its best and their titles, then the shown documents.
+    assert len(queries.captured_queries) == 1 + 2 * 2 + 1

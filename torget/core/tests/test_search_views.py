@@ -8,12 +8,12 @@ import re
 import pytest
 import time_machine
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests.factories import municipality_make
 from torget.accounts.models import User
 from torget.core.models import SearchMiss
-from torget.core.search import index, views
+from torget.core.search import index, registry, views
 from torget.core.search.selectors import search
 from torget.core.search.services import looks_personal, search_miss_record
 from torget.organisation.models import Municipality, Unit
@@ -31,6 +31,13 @@ def _page(municipality: Municipality, object_id: int, title: str, body: str = ""
         url=kw.get("url", f"/tjenester/{object_id}/"),
         language=kw.get("language", "nb"),
     )
+
+
+def _label(kind: str) -> str:
+    """The group heading of `kind` in English ("Information pages" once the services app
+    registers its pages, the kind itself before)."""
+    with translation.override("en"):
+        return str(registry.kind_get(kind).label)
 
 
 @pytest.fixture
@@ -93,7 +100,7 @@ def test_results_are_grouped_by_kind_with_counts_and_highlighted(
     assert "3 results for “barnehage”" in html
     groups = re.findall(r'<h2 id="results-(\w+)">', html)
     assert sorted(groups) == ["page", "post"]
-    assert '<h2 id="results-page">page <span class="muted">(2)</span></h2>' in html
+    assert f'<h2 id="results-page">{_label("page")} <span class="muted">(2)</span></h2>' in html
     assert '<a href="/tjenester/1/">Søke <mark>barnehageplass</mark></a>' in html
     assert "rett til plass i <mark>barnehage</mark>." in html
 
@@ -105,7 +112,8 @@ def test_group_shows_five_and_links_to_all_then_pages(
         _page(municipality, number, f"Svømmekurs nummer {number}", "Svømming for barn.")
     html = client.get("/sok/", {"q": "svømmekurs"}, **EN).text
     assert html.count('class="post-card"') == 5
-    assert '<a href="?q=sv%C3%B8mmekurs&amp;kind=page">Show all 23 page</a>' in html
+    label = _label("page").lower()
+    assert f'<a href="?q=sv%C3%B8mmekurs&amp;kind=page">Show all 23 {label}</a>' in html
     first = client.get("/sok/", {"q": "svømmekurs", "kind": "page"}, **EN).text
     assert first.count('class="post-card"') == 20
     assert "Page 1 of 2" in first and 'rel="next"' in first
