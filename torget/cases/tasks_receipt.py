@@ -9,11 +9,13 @@ Message-ID, so that mail clients show it once.
 from __future__ import annotations
 
 from django.core.mail import EmailMultiAlternatives
+from django.db import OperationalError
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django_tasks import task
 
+from torget.cases.models import Case
 from torget.core.links import absolute_url
 
 
@@ -24,7 +26,6 @@ def receipt_message_id(case_pk: int, municipality_number: str) -> str:
 @task()
 def send_receipt(case_id: int) -> bool:
     """E-mail the applicant the receipt of case `case_id`. Returns True if this run sent it."""
-    from torget.cases.models import Case
     from torget.cases.receipt import form_title, local_time, receipt_pdf, receipt_rows
 
     case = (
@@ -62,7 +63,20 @@ def send_receipt(case_id: int) -> bool:
     # No transaction is held while the PDF is made and the e-mail goes out: on SQLite that
     # would hold the database's one write lock against every submission meanwhile.
     email.send()
-    marked = Case.objects.filter(pk=case.pk, receipt_sent_at__isnull=True).update(
-        receipt_sent_at=timezone.now()
-    )
-    return bool(marked)
+    return _mark_sent(case.pk)
+
+
+def _mark_sent(case_pk: int, attempts: int = 5) -> bool:
+    """Record that the receipt went out. The e-mail is gone already, so a busy SQLite write
+    lock is waited out a few times rather than leaving the case looking unsent."""
+    for attempt in range(1, attempts + 1):
+        try:
+            marked = Case.objects.filter(pk=case_pk, receipt_sent_at__isnull=True).update(
+                receipt_sent_at=timezone.now()
+            )
+        except OperationalError as exc:
+            if "database is locked" not in str(exc) or attempt == attempts:
+                raise
+            continue
+        return bool(marked)
+    return False

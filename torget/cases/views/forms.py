@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import OperationalError
 from django.forms.utils import ErrorDict, ErrorList
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -175,6 +176,24 @@ def form_fill(request: HttpRequest, slug: str) -> HttpResponse:
             bound, exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
         )
         return _render_fill(request, form_def, bound, key=key, status=422)
+    except OperationalError as exc:
+        # The database stayed busy through every try (SQLite's one writer under a heavy
+        # load). Nothing was stored; the page keeps what was typed and the same submission
+        # key, so sending again is safe.
+        if "database is locked" not in str(exc):
+            raise
+        _with_errors(
+            bound,
+            {
+                "__all__": [
+                    _(
+                        "We could not receive your form just now, so nothing was sent. "
+                        "Wait a minute and press Send again; what you wrote is kept."
+                    )
+                ]
+            },
+        )
+        return _render_fill(request, form_def, bound, key=key, status=503)
     except (TorgetError, PermissionDenied) as exc:
         text = (
             str(exc.message)
