@@ -413,10 +413,11 @@ def matches(
     """How many things match per kind, and, when `with_hits`, the best `limit` documents of
     each kind, best first. `known`: the counts of the same query, already found.
 
-    Two statements (and one more per further kind) rather than one with window functions: the
+    A count, then a top-N per kind, rather than one statement with window functions: the
     scan and the ranking of every match are the cost, and a top-N sort per kind after a bare
     count costs less than sorting every match for the windows, on both databases (measured on
     the 10,000 pages of bench/search.py: PostgreSQL 14 + 18 ms against 60 ms for "kommune").
+    On SQLite the top-N comes from FTS5 alone where it can (_top_sqlite_unjoined).
     """
     found_counts = (
         known
@@ -427,16 +428,73 @@ def matches(
     )
     if not with_hits:
         return found_counts, None
-    best = {
-        found: top(
+    best = (
+        _top_sqlite_unjoined(
             terms,
             municipality_id=municipality_id,
             language=language,
-            kind=found,
+            wanted=found_counts,
             limit=limit,
             any_term=any_term,
-            words=words,
         )
-        for found in found_counts
-    }
+        if connection.vendor == "sqlite"
+        else {}
+    )
+    for found in found_counts:
+        if found not in best:
+            best[found] = top(
+                terms,
+                municipality_id=municipality_id,
+                language=language,
+                kind=found,
+                limit=limit,
+                any_term=any_term,
+                words=words,
+            )
     return found_counts, best
+
+
+def _top_sqlite_unjoined(
+    terms: Sequence[Term],
+    *,
+    municipality_id: int,
+    language: str,
+    wanted: dict[str, int],
+    limit: int,
+    any_term: bool,
+) -> dict[str, list[Hit]]:
+    """SQLite: the best of each kind from one bare FTS5 query (the index's own top-N, no join
+    per match), then the keys of those rows alone. The rows are a prefix of the ranking of
+    every document, so each kind's share of them is that kind's best, in order; a kind with
+    fewer there than it needs (other municipalities or kinds took the places) is left out, and
+    `matches` asks for it with the joined query."""
+    window = limit * len(wanted)
+    sql = (
+        "SELECT rowid, bm25(core_searchindex, 10.0, 1.0) FROM core_searchindex "
+        "WHERE core_searchindex MATCH %s ORDER BY 2, rowid LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [fts_match(terms, any_term=any_term), window])
+        rows = cursor.fetchall()
+        if not rows:
+            return {}
+        marks = ", ".join(["%s"] * len(rows))
+        cursor.execute(
+            "SELECT id, municipality_id, kind, object_id, language FROM core_searchkey "  # noqa: S608 — placeholders only
+            f"WHERE id IN ({marks})",
+            [row[0] for row in rows],
+        )
+        keys = {row[0]: row[1:] for row in cursor.fetchall()}
+    found: dict[str, list[Hit]] = {kind: [] for kind in wanted}
+    for id_, score in rows:
+        key = keys.get(id_)
+        if key is None or key[0] != municipality_id or key[1] not in found:
+            continue
+        boost = 1.25 if key[3] == language else 1.0
+        found[key[1]].append(Hit(int(id_), int(key[2]), str(key[3]), float(score) * boost))
+    complete = len(rows) < window
+    return {
+        kind: sorted(hits, key=lambda h: (h.score, h.id))
+        for kind, hits in found.items()
+        if complete or len({h.object_id for h in hits}) >= min(wanted[kind], limit)
+    }

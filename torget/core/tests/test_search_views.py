@@ -300,3 +300,18 @@ def test_misses_page_is_for_staff_only(
     response = client.get("/ansatt/sok/", **EN)
     assert response.status_code == 403
     assert "<table>" not in response.text
+
+
+def test_isolation_holds_when_another_municipality_ranks_higher(
+    municipality: Municipality, other_municipality: Municipality
+) -> None:
+    """Many better matches elsewhere fill the index's own top-N: ours still come, all of them,
+    and only ours."""
+    for number in range(1, 121):
+        _page(other_municipality, 1000 + number, "Konsert konsert", "Konsert i Andrevik.")
+    for number in range(1, 8):
+        _page(municipality, number, f"Kulturhuset {number}", "Det blir også en konsert.")
+    results = search(municipality_id=municipality.pk, query="konsert", language="nb", kind="page")
+    (group,) = results.groups
+    assert group.total == 7
+    assert sorted(hit.url for hit in group.hits) == [f"/tjenester/{n}/" for n in range(1, 8)]
