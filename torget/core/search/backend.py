@@ -1,11 +1,13 @@
-"""The database side of search: the full-text index, the vocabulary, and the one grouped query.
+"""The database side of search: the full-text index, the vocabulary, the counts and the best
+matches of each kind.
 
-Two implementations with the same four operations, chosen by the connection's vendor:
+Two implementations behind the same functions, chosen by the connection's vendor:
 
 - SQLite: `core_searchindex`, an FTS5 table (rowid = SearchDocument.id) of the stemmed title
   and body (text.stem_text), ranked by bm25 with the title weighted 10 to 1 against the body;
-  `core_searchterm_trigram`, an FTS5 trigram table of the vocabulary, finds terms that look
-  like a misspelt word.
+  `core_searchkey`, a narrow copy of each document's municipality, kind, object and language
+  to join and look up instead of the wide core_searchdocument; `core_searchterm_trigram`, an
+  FTS5 trigram table of the vocabulary, finds terms that look like a misspelt word.
 - PostgreSQL: `search_vector`, a stored generated column of core_searchdocument
   (setweight(to_tsvector('norwegian', title), 'A') || ... body 'B') with a GIN index, ranked by
   ts_rank with the same 10 to 1 weights; pg_trgm's `%` on the vocabulary finds misspellings.
@@ -14,7 +16,9 @@ Both keep `core_searchterm`, the vocabulary: every stem of 3 to 40 letters the i
 PostgreSQL the lexemes of the tsvectors themselves). It only grows between rebuilds; a term no
 document holds any more costs nothing but a fallback that finds nothing.
 
-The tables are made by migration 0003 (raw SQL: Django has no model for them).
+The tables are made by migrations 0003 and 0004 (raw SQL: Django has no model for them). A
+later migration that alters core_searchdocument's title or body on PostgreSQL must drop and
+re-add search_vector around the change (a generated column depends on them).
 """
 
 from __future__ import annotations
