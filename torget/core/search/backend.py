@@ -29,7 +29,7 @@ from typing import Any
 
 from django.db import connection
 
-from torget.core.search import text
+from torget.core.search import registry, text
 
 TYPO_CANDIDATES = 100
 TYPO_LENGTH = 2
@@ -328,6 +328,8 @@ class Hit:
     object_id: int
     language: str
     score: float
+    # The document's title when the query that found it had it at hand (for the re-ranking).
+    title: str | None = None
 
 
 def _query(
@@ -417,33 +419,41 @@ def matches(
     """How many things match per kind, and, when `with_hits`, the best `limit` documents of
     each kind, best first. `known`: the counts of the same query, already found.
 
-    A count, then a top-N per kind, rather than one statement with window functions: the
-    scan and the ranking of every match are the cost, and a top-N sort per kind after a bare
-    count costs less than sorting every match for the windows, on both databases (measured on
-    the 10,000 pages of bench/search.py: PostgreSQL 14 + 18 ms against 60 ms for "kommune").
-    On SQLite the top-N comes from FTS5 alone where it can (_top_sqlite_unjoined).
+    The scan and the ranking of every match are the cost. PostgreSQL: the count and each
+    kind's top-N in one statement over one scan (_counts_and_top_postgres). SQLite: the top-N
+    from FTS5 alone where it can (_top_sqlite_unjoined), and the count from those same rows
+    when they are every match; otherwise a count, then a top-N per kind (a top-N sort per kind
+    after a bare count costs less than sorting every match for window functions: measured on
+    the 10,000 pages of bench/search.py).
     """
-    found_counts = (
-        known
-        if known is not None
-        else counts(
-            terms, municipality_id=municipality_id, kind=kind, any_term=any_term, words=words
-        )
-    )
-    if not with_hits:
-        return found_counts, None
-    best = (
-        _top_sqlite_unjoined(
+    if with_hits and known is None and connection.vendor == "postgresql":
+        return _counts_and_top_postgres(
             terms,
             municipality_id=municipality_id,
             language=language,
-            wanted=found_counts,
+            kind=kind,
+            limit=limit,
+            any_term=any_term,
+            words=words,
+        )
+    best: dict[str, list[Hit]] = {}
+    found_counts = known
+    if connection.vendor == "sqlite" and with_hits:
+        found_counts, best = _top_sqlite_unjoined(
+            terms,
+            municipality_id=municipality_id,
+            language=language,
+            kind=kind,
+            known=known,
             limit=limit,
             any_term=any_term,
         )
-        if connection.vendor == "sqlite"
-        else {}
-    )
+    if found_counts is None:
+        found_counts = counts(
+            terms, municipality_id=municipality_id, kind=kind, any_term=any_term, words=words
+        )
+    if not with_hits:
+        return found_counts, None
     for found in found_counts:
         if found not in best:
             best[found] = top(
@@ -458,47 +468,140 @@ def matches(
     return found_counts, best
 
 
+def _counts_and_top_postgres(
+    terms: Sequence[Term],
+    *,
+    municipality_id: int,
+    language: str,
+    kind: str | None,
+    limit: int,
+    any_term: bool,
+    words: bool,
+) -> tuple[dict[str, int], dict[str, list[Hit]]]:
+    """PostgreSQL: the count per kind and the best `limit` of each kind (with their titles) in
+    one statement, from one scan of the matches (materialised once; the count and each kind's
+    top-N read that). The scan and the @@ of every row are most of the cost, and a count then
+    a top-N paid them twice. The same rows and order as `counts` and `top`: the same score,
+    ORDER BY score, id."""
+    params: dict[str, str | int] = {
+        "municipality": municipality_id,
+        "kind": kind or "",
+        "language": language,
+        "limit": limit,
+    }
+    where, score = _query(terms, params, any_term=any_term, words=words)
+    # Only fixed pieces of SQL are put together here; every value is a parameter.
+    sql = (
+        f"WITH m AS MATERIALIZED (SELECT d.id, d.kind, d.object_id, d.language, {score} AS score"  # noqa: S608 — fixed pieces, placeholders
+        + where
+        + (" AND d.kind = %(kind)s" if kind else "")
+        # count(DISTINCT) sorts every match; grouping by (kind, object_id) first hashes them.
+        + "), c AS (SELECT kind, count(*) AS total FROM "
+        "(SELECT kind, object_id FROM m GROUP BY kind, object_id) things GROUP BY kind) "
+        "SELECT c.kind, c.total, t.id, t.object_id, t.language, t.score, doc.title "
+        "FROM c CROSS JOIN LATERAL (SELECT id, object_id, language, score FROM m "
+        "WHERE m.kind = c.kind ORDER BY score, id LIMIT %(limit)s) t "
+        "JOIN core_searchdocument doc ON doc.id = t.id ORDER BY c.kind, t.score, t.id"
+    )
+    found_counts: dict[str, int] = {}
+    best: dict[str, list[Hit]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for kind_, total, id_, object_id, language_, score_, title in cursor.fetchall():
+            found_counts[str(kind_)] = int(total)
+            best.setdefault(str(kind_), []).append(
+                Hit(int(id_), int(object_id), str(language_), float(score_), str(title))
+            )
+    return found_counts, best
+
+
 def _top_sqlite_unjoined(
     terms: Sequence[Term],
     *,
     municipality_id: int,
     language: str,
-    wanted: dict[str, int],
+    kind: str | None,
+    known: dict[str, int] | None,
     limit: int,
     any_term: bool,
-) -> dict[str, list[Hit]]:
+) -> tuple[dict[str, int] | None, dict[str, list[Hit]]]:
     """SQLite: the best of each kind from one bare FTS5 query (the index's own top-N, no join
-    per match), then the keys of those rows alone. The rows are a prefix of the ranking of
-    every document, so each kind's share of them is that kind's best, in order; a kind with
-    fewer there than it needs (other municipalities or kinds took the places) is left out, and
-    `matches` asks for it with the joined query."""
-    window = limit * len(wanted)
-    sql = (
-        "SELECT rowid, bm25(core_searchindex, 10.0, 1.0) FROM core_searchindex "
-        "WHERE core_searchindex MATCH %s ORDER BY 2, rowid LIMIT %s"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [fts_match(terms, any_term=any_term), window])
-        rows = cursor.fetchall()
-        if not rows:
-            return {}
-        marks = ", ".join(["%s"] * len(rows))
-        cursor.execute(
-            "SELECT id, municipality_id, kind, object_id, language FROM core_searchkey "  # noqa: S608 — placeholders only
-            f"WHERE id IN ({marks})",
-            [row[0] for row in rows],
-        )
-        keys = {row[0]: row[1:] for row in cursor.fetchall()}
-    found: dict[str, list[Hit]] = {kind: [] for kind in wanted}
+    per match), then the keys (and titles) of those rows alone. The rows are a prefix of the
+    ranking of every document, so each kind's share of the first `limit` × kinds of them is
+    that kind's best, in order; a kind with fewer there than it needs (other municipalities or
+    kinds took the places) is left out, and `matches` asks for it with the joined query.
+
+    Without `known` counts, the window is `limit` × the registered kinds (one kind when
+    `kind` is given): when fewer rows than that come back, they are every match of every
+    municipality, and the counts are taken from their keys (no count over the join). Else the
+    counts are None, for `matches` to count."""
+    match = fts_match(terms, any_term=any_term)
+    if known is not None:
+        window = limit * len(known)
+    else:
+        window = limit * (1 if kind else max(1, len(registry.kind_list())))
+    rows = _unjoined_rows(match, window)
+    keys = _keys([row[0] for row in rows])
+    found_counts = known
+    if found_counts is None and len(rows) < window:
+        things: dict[str, set[int]] = {}
+        for id_, _score in rows:
+            key = keys.get(id_)
+            if key is None or key[0] != municipality_id or (kind and key[1] != kind):
+                continue
+            things.setdefault(key[1], set()).add(key[2])
+        found_counts = {kind_: len(objects) for kind_, objects in things.items()}
+    if found_counts is None:
+        found_counts = counts(terms, municipality_id=municipality_id, kind=kind, any_term=any_term)
+        wanted = limit * len(found_counts)
+        if wanted > window:
+            # More kinds matched than are registered: a longer prefix of the same ranking.
+            window = wanted
+            rows = _unjoined_rows(match, window)
+            keys = _keys([row[0] for row in rows])
+    # The first `limit` × matched kinds rows: the same rows a query with that LIMIT returns
+    # (the order is total: score, rowid).
+    window = limit * len(found_counts)
+    rows = rows[:window]
+    found: dict[str, list[Hit]] = {kind_: [] for kind_ in found_counts}
     for id_, score in rows:
         key = keys.get(id_)
         if key is None or key[0] != municipality_id or key[1] not in found:
             continue
         boost = 1.25 if key[3] == language else 1.0
-        found[key[1]].append(Hit(int(id_), int(key[2]), str(key[3]), float(score) * boost))
+        found[key[1]].append(Hit(int(id_), int(key[2]), str(key[3]), float(score) * boost, key[4]))
     complete = len(rows) < window
-    return {
-        kind: sorted(hits, key=lambda h: (h.score, h.id))
-        for kind, hits in found.items()
-        if complete or len({h.object_id for h in hits}) >= min(wanted[kind], limit)
+    return found_counts, {
+        kind_: sorted(hits, key=lambda h: (h.score, h.id))
+        for kind_, hits in found.items()
+        if complete or len({h.object_id for h in hits}) >= min(found_counts[kind_], limit)
     }
+
+
+def _unjoined_rows(match: str, window: int) -> list[tuple[int, float]]:
+    """SQLite: (rowid, bm25) of the best `window` rows of the FTS5 index for `match`, every
+    municipality and kind."""
+    if window <= 0:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT rowid, bm25(core_searchindex, 10.0, 1.0) FROM core_searchindex "
+            "WHERE core_searchindex MATCH %s ORDER BY 2, rowid LIMIT %s",
+            [match, window],
+        )
+        return [(int(row[0]), float(row[1])) for row in cursor.fetchall()]
+
+
+def _keys(ids: Sequence[int]) -> dict[int, tuple[Any, ...]]:
+    """SQLite: (municipality, kind, object, language, title) of the documents `ids`."""
+    if not ids:
+        return {}
+    marks = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT k.id, k.municipality_id, k.kind, k.object_id, k.language, d.title "  # noqa: S608 — placeholders only
+            "FROM core_searchkey k LEFT JOIN core_searchdocument d ON d.id = k.id "
+            f"WHERE k.id IN ({marks})",
+            list(ids),
+        )
+        return {row[0]: row[1:] for row in cursor.fetchall()}

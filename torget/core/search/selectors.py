@@ -20,9 +20,10 @@ How a query is matched (the same on SQLite and PostgreSQL, see backend.py for th
    required; a word with no stand-in and no match is dropped.
 3. If that finds nothing and the query had several words, any word may match (OR).
 
-The common query costs the count per kind, the best of each kind and their titles (for the
-re-ranking), and the shown documents; the fallbacks cost a few indexed look-ups in the
-vocabulary and one or two more counts.
+The common query costs the count per kind, the best of each kind with their titles (for the
+re-ranking), and the shown documents: two statements on PostgreSQL (backend.matches finds the
+counts and the best in one), three or four on SQLite; the fallbacks cost a few indexed
+look-ups in the vocabulary and one or two more searches.
 """
 
 from __future__ import annotations
@@ -139,7 +140,7 @@ def search(
         *,
         any_term: bool = False,
         first: bool = False,
-        with_hits: bool = False,
+        with_hits: bool = True,
         known: dict[str, int] | None = None,
     ) -> tuple[dict[str, int], dict[str, list[Hit]] | None]:
         return backend.matches(
@@ -215,11 +216,13 @@ def _ranked(hits: list[Hit], *, language: str, terms: list[Term]) -> list[int]:
             best[hit.object_id] = hit
     order = sorted(best.values(), key=lambda h: (h.score, h.id))
     window, rest = order[:RERANK], order[RERANK:]
-    titles = {pk: title for pk, title, *_rest in backend.documents([h.id for h in window])}
+    titles = {h.id: h.title for h in window if h.title is not None}
+    missing = [h.id for h in window if h.title is None]
+    titles.update((pk, title) for pk, title, *_rest in backend.documents(missing))
     options = [[o for o in (t.stem, *t.alternatives, *t.parts[:1]) if len(o) >= 3] for t in terms]
 
     def final(hit: Hit) -> tuple[float, int]:
-        title = text.stems(text.words(titles.get(hit.id, "")))
+        title = text.title_stems(titles.get(hit.id, ""))
         matched = sum(
             any(
                 any((o in w) if len(o) >= text.PREFIX_MIN else w.startswith(o) for w in title)

@@ -59,6 +59,13 @@ def stem(word: str) -> str:
     return str(_stemmer().stemWord(word))
 
 
+@functools.lru_cache(maxsize=4096)
+def title_stems(title: str) -> tuple[str, ...]:
+    """The stems of a title's words (the re-ranking asks for the same titles again and
+    again)."""
+    return tuple(stems(words(title)))
+
+
 def stem_text(text: str) -> str:
     """`text` as one line of stems, what the SQLite index stores and searches."""
     return " ".join(stems(words(text)))
