@@ -179,6 +179,9 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers go on while one writer writes; IMMEDIATE takes the write lock at the start
     # of a transaction so that two writers queue instead of failing with "database is locked".
+    # Torget's backend makes the threads of one process queue for that lock first come, first
+    # served (SQLite's busy handler alone lets some wait until the timeout; see its docstring).
+    DATABASES["default"]["ENGINE"] = "torget.core.db.sqlite3"
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",

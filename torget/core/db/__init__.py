@@ -1,0 +1,1 @@
+"""Torget's own database backends (see `torget.core.db.sqlite3`)."""
