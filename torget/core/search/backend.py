@@ -16,7 +16,9 @@ Both keep `core_searchterm`, the vocabulary: every stem of 3 to 40 letters the i
 PostgreSQL the lexemes of the tsvectors themselves). It only grows between rebuilds; a term no
 document holds any more costs nothing but a fallback that finds nothing.
 
-The tables are made by migrations 0003 and 0004 (raw SQL: Django has no model for them). A
+The tables are made by migrations 0003 and 0004 (raw SQL: Django has no model for them);
+0005 indexes core_searchkey (SQLite) and core_searchdocument (PostgreSQL) by municipality and
+language (is a municipality's index all in one language, see `counts`). A
 later migration that alters core_searchdocument's title or body on PostgreSQL must drop and
 re-add search_vector around the change (a generated column depends on them).
 """
@@ -363,9 +365,13 @@ def counts(
     """How many things (kind, object) of `municipality_id` match, per kind."""
     params: dict[str, str | int] = {"municipality": municipality_id, "kind": kind or ""}
     where, _score = _query(terms, params, any_term=any_term, words=words)
+    # A thing has one document per language (unique kind, object, language): where the
+    # municipality's documents are all in one language, every match is another thing, and
+    # the count need not sort them to tell them apart.
+    things = "count(*)" if _one_language(municipality_id) else "count(DISTINCT d.object_id)"
     # Only fixed pieces of SQL are put together here; every value is a parameter.
     sql = (
-        "SELECT d.kind, count(DISTINCT d.object_id)"
+        f"SELECT d.kind, {things}"
         + where
         + (" AND d.kind = %(kind)s" if kind else "")
         + " GROUP BY d.kind"
@@ -373,6 +379,22 @@ def counts(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {str(kind_): int(count) for kind_, count in cursor.fetchall()}
+
+
+def _one_language(municipality_id: int) -> bool:
+    """SQLite: whether every document `municipality_id` has in the index is in the same
+    language (two seeks in core_searchkey_language, migration 0005). On PostgreSQL the
+    statements ask it themselves."""
+    if connection.vendor != "sqlite":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT min(language) FROM core_searchkey WHERE municipality_id = %s), "
+            "(SELECT max(language) FROM core_searchkey WHERE municipality_id = %s)",
+            [municipality_id, municipality_id],
+        )
+        row = cursor.fetchone()
+    return bool(row) and row[0] == row[1]
 
 
 def top(
@@ -495,9 +517,16 @@ def _counts_and_top_postgres(
         f"WITH m AS MATERIALIZED (SELECT d.id, d.kind, d.object_id, d.language, {score} AS score"  # noqa: S608 — fixed pieces, placeholders
         + where
         + (" AND d.kind = %(kind)s" if kind else "")
-        # count(DISTINCT) sorts every match; grouping by (kind, object_id) first hashes them.
-        + "), c AS (SELECT kind, count(*) AS total FROM "
-        "(SELECT kind, object_id FROM m GROUP BY kind, object_id) things GROUP BY kind) "
+        # One document per thing and language: in a municipality of one language (two seeks
+        # in core_searchdocument_language, migration 0005) each match is another thing.
+        # Else the things are told apart (grouped, which hashes them; count(DISTINCT) would
+        # sort every match). Only one branch runs: the other's one-time filter is false.
+        + "), one AS (SELECT (SELECT min(language) FROM core_searchdocument "
+        "WHERE municipality_id = %(municipality)s) = (SELECT max(language) "
+        "FROM core_searchdocument WHERE municipality_id = %(municipality)s) AS yes), "
+        "c AS (SELECT kind, count(*) AS total FROM m WHERE (SELECT yes FROM one) GROUP BY kind "
+        "UNION ALL SELECT kind, count(*) FROM (SELECT kind, object_id FROM m "
+        "WHERE NOT (SELECT yes FROM one) GROUP BY kind, object_id) t GROUP BY kind) "
         "SELECT c.kind, c.total, t.id, t.object_id, t.language, t.score, doc.title "
         "FROM c CROSS JOIN LATERAL (SELECT id, object_id, language, score FROM m "
         "WHERE m.kind = c.kind ORDER BY score, id LIMIT %(limit)s) t "

@@ -247,3 +247,41 @@ def test_search_costs_a_bounded_number_of_queries(
     # and titles of those rows, then the shown documents. PostgreSQL: the counts and each
     # kind's best with their titles in one statement, then the shown documents.
     assert len(queries.captured_queries) == (3 if connection.vendor == "sqlite" else 2)
+
+
+def test_counts_each_thing_once_in_one_language_or_several(municipality: Municipality) -> None:
+    other_municipality = municipality_make(
+        number="9996", name="Tredjevik kommune", hostnames=("tredjevik.test",)
+    )
+    # More matches than FTS5's own top-N holds, so the count is a statement of its own on
+    # SQLite; in a municipality of one language it counts documents, in one of several it
+    # tells things apart (the first 40 pages here have an English version too).
+    for number in range(1, 401):
+        _upsert(municipality, number, f"Konsert nummer {number}", "Konsert i parken.")
+        index.document_upsert(
+            municipality_id=other_municipality.pk,
+            kind="page",
+            object_id=1000 + number,
+            title=f"Konsert {number}",
+            body="Konsert i parken.",
+            url=f"/tjenester/{1000 + number}/",
+        )
+    for number in range(1, 41):
+        index.document_upsert(
+            municipality_id=municipality.pk,
+            kind="page",
+            object_id=number,
+            title=f"Concert number {number}",
+            body="Konsert in the park.",
+            url=f"/tjenester/{number}/",
+            language="en",
+        )
+    for language in ("nb", "en"):
+        several = search(municipality_id=municipality.pk, query="konsert", language=language)
+        assert [(g.kind, g.total, len(g.hits)) for g in several.groups] == [("page", 400, 5)]
+        one = search(municipality_id=other_municipality.pk, query="konsert", language=language)
+        assert [(g.kind, g.total, len(g.hits)) for g in one.groups] == [("page", 400, 5)]
+    paged = search(
+        municipality_id=municipality.pk, query="konsert", language="en", kind="page", page=20
+    )
+    assert paged.groups[0].total == 400 and len(paged.groups[0].hits) == 20
