@@ -215,6 +215,7 @@ def case_submit(
     submission_key: uuid.UUID,
     uploads: Mapping[str, Iterable[UploadedFile]] | None = None,
     at: datetime.datetime | None = None,
+    definitions: Sequence[FormField] | None = None,
 ) -> Case:
     """Submit valid answers (`cleaned`, a built form's cleaned data) as a new case.
 
@@ -222,6 +223,9 @@ def case_submit(
     of every field, the draft's attachments and `uploads`), its first CaseEvent, its due time
     (`form.processing_days` working days of the unit), its private thread in the unit's inbox,
     the draft deleted and the receipt e-mail task queued (committed with the case).
+
+    `definitions` are the form's fields that `cleaned` was validated against (the view has
+    them already); without them they are read in the transaction. The snapshot follows them.
 
     The same `submission_key` twice returns the case the first call made (a repeated POST).
     Raises PermissionDenied unless `actor` may fill in the form (or the key is someone
@@ -242,6 +246,7 @@ def case_submit(
                     submission_key=submission_key,
                     uploads=uploads or {},
                     at=at,
+                    definitions=definitions,
                 )
         except IntegrityError:
             # Two requests with the same key at once: the other one's case won (the unique
@@ -275,19 +280,22 @@ def _submit(
     submission_key: uuid.UUID,
     uploads: Mapping[str, Iterable[UploadedFile]],
     at: datetime.datetime,
+    definitions: Sequence[FormField] | None,
 ) -> Case:
     from torget.cases.tasks_receipt import send_receipt
 
     # Re-read inside the transaction (is it still published?), with what the thread and the
-    # due time need: the unit's municipality and opening hours, fetched once for both.
+    # due time need: the unit's municipality and opening hours, fetched once for both (and
+    # the fields unless the caller has them).
+    related = (
+        ["unit__opening_hours"] if definitions is not None else ["unit__opening_hours", "fields"]
+    )
     form = (
-        Form.objects.select_related("unit__municipality")
-        .prefetch_related("unit__opening_hours", "fields")
-        .get(pk=form.pk)
+        Form.objects.select_related("unit__municipality").prefetch_related(*related).get(pk=form.pk)
     )
     if not can_fill_in_form(actor, form):
         raise PermissionDenied
-    definitions = list(form.fields.all())
+    definitions = list(form.fields.all()) if definitions is None else list(definitions)
     case = Case.objects.create(
         municipality_id=form.municipality_id,
         form=form,

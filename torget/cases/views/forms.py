@@ -125,6 +125,14 @@ def form_render_preview(request: HttpRequest, form_def: Form) -> HttpResponse:
     return _render_fill(request, form_def, bound, key=uuid.uuid4(), preview=True)
 
 
+def _kept_files(form_def: Form, user: User, definitions: list[FormField]) -> set[str]:
+    """The keys of file fields that already hold a file in the draft. They only matter to a
+    required file field (a kept file counts as given), so without one there is no query."""
+    if not any(d.kind == FieldKind.FILE and d.required for d in definitions):
+        return set()
+    return {a.field_key for a in submission.draft_attachments(form=form_def, user=user)}
+
+
 @require_http_methods(["GET", "POST"])
 def form_fill(request: HttpRequest, slug: str) -> HttpResponse:
     """Fill in a form: GET shows it with the person's draft; POST saves the draft, removes an
@@ -134,8 +142,9 @@ def form_fill(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect_to_login(request.get_full_path())
     user = _user(request)
     definitions = list(form_def.fields.all())
-    kept = {a.field_key for a in submission.draft_attachments(form=form_def, user=user)}
-    form_class = formbuilder.build_form_class(definitions, kept_files=kept)
+    form_class = formbuilder.build_form_class(
+        definitions, kept_files=_kept_files(form_def, user, definitions)
+    )
     if request.method == "GET":
         draft = submission.draft_get(form=form_def, user=user)
         initial = formbuilder.initial_from_draft(definitions, draft.data if draft else {})
@@ -169,7 +178,12 @@ def form_fill(request: HttpRequest, slug: str) -> HttpResponse:
     cleaned = {k: v for k, v in bound.cleaned_data.items() if k not in uploads}
     try:
         case = submission.case_submit(
-            form=form_def, actor=user, cleaned=cleaned, submission_key=key, uploads=uploads
+            form=form_def,
+            actor=user,
+            cleaned=cleaned,
+            submission_key=key,
+            uploads=uploads,
+            definitions=definitions,
         )
     except ValidationError as exc:
         _with_errors(
