@@ -18,7 +18,8 @@ document holds any more costs nothing but a fallback that finds nothing.
 
 The tables are made by migrations 0003 and 0004 (raw SQL: Django has no model for them);
 0005 indexes core_searchkey (SQLite) and core_searchdocument (PostgreSQL) by municipality and
-language (is a municipality's index all in one language, see `counts`). A
+language (is a municipality's index all in one language, see `counts`); 0006 rebuilds the FTS5
+table with prefix indexes of 4 to 12 letters (the query's stems are matched as prefixes). A
 later migration that alters core_searchdocument's title or body on PostgreSQL must drop and
 re-add search_vector around the change (a generated column depends on them).
 """
