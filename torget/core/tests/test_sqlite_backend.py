@@ -62,11 +62,24 @@ def db_file(tmp_path: Path, django_db_blocker: Any) -> Iterator[str]:
 
 
 def _db_file(tmp_path: Path) -> Iterator[str]:
-    settings_dict = dict(connections["default"].settings_dict)
-    assert settings_dict["ENGINE"] == "torget.core.db.sqlite3"
+    # Built from the default alias's keys, but always SQLite with the production options, so
+    # the backend is tested when the suite itself runs on PostgreSQL too.
     name = str(tmp_path / "fair.sqlite3")
-    settings_dict.update(NAME=name, TEST={"NAME": name})
-    settings_dict["OPTIONS"] = {**settings_dict["OPTIONS"], "timeout": 10}
+    settings_dict = dict(connections["default"].settings_dict)
+    settings_dict.update(
+        ENGINE="torget.core.db.sqlite3",
+        NAME=name,
+        USER="",
+        PASSWORD="",
+        HOST="",
+        PORT="",
+        TEST={"NAME": name},
+        OPTIONS={
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 10,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+    )
     connections.settings[ALIAS] = settings_dict
     with connections[ALIAS].cursor() as cursor:
         cursor.execute("CREATE TABLE item (id INTEGER PRIMARY KEY, who TEXT)")
