@@ -18,47 +18,11 @@ from torget.alerts import geo
 from torget.alerts.models import Alert, Severity, Topic, Zone
 from torget.alerts.services.alerts import DRAFT_FIELDS
 from torget.organisation.models import Unit
+from torget.pages.forms import AccessibleErrorsMixin
 
 # The browser's datetime-local control sends this; typed text in the same form is accepted too.
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 DATETIME_FORMATS = [DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"]
-
-
-class AccessibleErrorsMixin:
-    """Mark fields with errors `aria-invalid` and point `aria-describedby` at the error list
-    and the help text, which `alerts/staff/_field.html` renders with those ids."""
-
-    def _describe(self) -> None:
-        form: Any = self
-        for name, field in form.fields.items():
-            bound = form[name]
-            described = []
-            if field.help_text:
-                described.append(f"{bound.auto_id}_helptext")
-            if name in form.errors:
-                described.append(f"{bound.auto_id}_error")
-                field.widget.attrs["aria-invalid"] = "true"
-            else:
-                field.widget.attrs.pop("aria-invalid", None)
-            if described:
-                field.widget.attrs["aria-describedby"] = " ".join(described)
-
-    def full_clean(self) -> None:
-        super().full_clean()  # type: ignore[misc]
-        self._describe()
-
-    def add_error(self, field: str | None, error: Any) -> None:
-        super().add_error(field, error)  # type: ignore[misc]
-        self._describe()
-
-    def apply_service_errors(self, exc: ValidationError) -> None:
-        """Put a service's ValidationError beside the fields it names, the rest on top."""
-        form: Any = self
-        if not hasattr(exc, "error_dict"):
-            form.add_error(None, exc)
-            return
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
 
 
 def _datetime_field(label: Any, help_text: Any, *, required: bool) -> forms.DateTimeField:

@@ -23,7 +23,8 @@ ACCEPT = ",".join(f".{extension}" for extension in files.TYPES_BY_EXTENSION)
 
 class AccessibleErrorsMixin:
     """Mark fields with errors `aria-invalid` and point `aria-describedby` at the error list
-    (and the help text), which `pages/_field.html` renders with those ids."""
+    (and the help text), which `pages/_field.html` renders with those ids. The one such mixin:
+    the forms of alerts and services use it too."""
 
     def _describe(self) -> None:
         form: Any = self
@@ -35,6 +36,8 @@ class AccessibleErrorsMixin:
             if name in form.errors:
                 described.append(f"{bound.auto_id}_error")
                 field.widget.attrs["aria-invalid"] = "true"
+            else:
+                field.widget.attrs.pop("aria-invalid", None)
             if described:
                 field.widget.attrs["aria-describedby"] = " ".join(described)
 
@@ -45,6 +48,15 @@ class AccessibleErrorsMixin:
     def add_error(self, field: str | None, error: Any) -> None:
         super().add_error(field, error)  # type: ignore[misc]
         self._describe()
+
+    def apply_service_errors(self, exc: ValidationError) -> None:
+        """Put a service's ValidationError beside the fields it names, the rest on top."""
+        form: Any = self
+        if not hasattr(exc, "error_dict"):
+            form.add_error(None, exc)
+            return
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
 
 
 class PostForm(AccessibleErrorsMixin, forms.Form):

@@ -9,49 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from torget.organisation.models import Unit
+from torget.pages.forms import AccessibleErrorsMixin
 from torget.services import feedback, services
 from torget.services.models import Language, LifeSituation
-
-
-class AccessibleErrorsMixin:
-    """Mark fields with errors `aria-invalid` and point `aria-describedby` at the error list and
-    the help text, which `services/_field.html` renders with those ids."""
-
-    def _describe(self) -> None:
-        form: Any = self
-        for name, field in form.fields.items():
-            bound = form[name]
-            described = []
-            if field.help_text:
-                described.append(f"{bound.auto_id}_helptext")
-            if name in form.errors:
-                described.append(f"{bound.auto_id}_error")
-                field.widget.attrs["aria-invalid"] = "true"
-            else:
-                field.widget.attrs.pop("aria-invalid", None)
-            if described:
-                field.widget.attrs["aria-describedby"] = " ".join(described)
-
-    def full_clean(self) -> None:
-        super().full_clean()  # type: ignore[misc]
-        self._describe()
-
-    def add_error(self, field: str | None, error: Any) -> None:
-        super().add_error(field, error)  # type: ignore[misc]
-        self._describe()
-
-    def apply(self, exc: ValidationError) -> None:
-        """Put a service's ValidationError beside the fields it names (else on the form)."""
-        form: Any = self
-        if not hasattr(exc, "error_dict"):
-            form.add_error(None, exc)
-            return
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
 
 
 class PageForm(AccessibleErrorsMixin, forms.Form):

@@ -148,7 +148,7 @@ def page_feedback(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             raise TorgetError(_("Answer yes or no."))
     except ValidationError as exc:
-        form.apply(exc)
+        form.apply_service_errors(exc)
     except RateLimited as exc:
         form.add_error(None, str(exc.message))
         status = 429

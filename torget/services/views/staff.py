@@ -131,7 +131,7 @@ def staff_page_create(request: HttpRequest, units: list[Unit]) -> HttpResponse:
                     note=form.cleaned_data["note"],
                 )
             except ValidationError as exc:
-                form.apply(exc)
+                form.apply_service_errors(exc)
             else:
                 messages.success(request, _("The page is saved."))
                 return HttpResponseRedirect(reverse("services:staff-page-edit", args=[page.pk]))
@@ -170,7 +170,7 @@ def staff_page_edit(request: HttpRequest, pk: int, units: list[Unit]) -> HttpRes
                     unit=form.cleaned_data["unit"],
                 )
             except ValidationError as exc:
-                form.apply(exc)
+                form.apply_service_errors(exc)
             else:
                 messages.success(request, _("The page is saved as a new version."))
                 return HttpResponseRedirect(reverse("services:staff-page-edit", args=[page.pk]))
