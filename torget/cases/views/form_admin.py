@@ -126,6 +126,18 @@ class FieldForm(FilledForm):
     def choice_lines(self) -> list[str]:
         return [line for line in self.cleaned_data.get("choices", "").splitlines() if line.strip()]
 
+    def field_values(self) -> dict[str, Any]:
+        """The keyword arguments that `field_add` and `field_update` take from this form."""
+        data = self.cleaned_data
+        return {
+            "label": data["label"],
+            "help_text": data["help_text"],
+            "kind": data["kind"],
+            "required": data["required"],
+            "choices": self.choice_lines(),
+            "options": self.options(),
+        }
+
     @classmethod
     def initial_for(cls, field: FormField) -> dict[str, Any]:
         initial: dict[str, Any] = {
@@ -265,12 +277,7 @@ def field_admin_create(request: HttpRequest, pk: int) -> HttpResponse:
             service.field_add(
                 actor=_user(request),
                 form=form,
-                label=bound.cleaned_data["label"],
-                help_text=bound.cleaned_data["help_text"],
-                kind=bound.cleaned_data["kind"],
-                required=bound.cleaned_data["required"],
-                choices=bound.choice_lines(),
-                options=bound.options(),
+                **bound.field_values(),
             )
         except ValidationError as exc:
             _apply(bound, exc)
@@ -297,12 +304,7 @@ def field_admin_edit(request: HttpRequest, pk: int, field_pk: int) -> HttpRespon
             service.field_update(
                 actor=_user(request),
                 field=field,
-                label=bound.cleaned_data["label"],
-                help_text=bound.cleaned_data["help_text"],
-                kind=bound.cleaned_data["kind"],
-                required=bound.cleaned_data["required"],
-                choices=bound.choice_lines(),
-                options=bound.options(),
+                **bound.field_values(),
             )
         except ValidationError as exc:
             _apply(bound, exc)
