@@ -51,6 +51,7 @@ from bench.common import (
     machine,
     ratio_of,
     run_child,
+    summary_ms,
     torget_env,
     write_result,
 )
@@ -413,13 +414,9 @@ def load() -> dict[str, Any]:
 
 
 def _percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    rank = max(0, -(-95 * len(ordered) // 100) - 1)
-    return {
-        "p50_ms": round(statistics.median(ordered) * 1000, 3),
-        "p95_ms": round(ordered[rank] * 1000, 3),
-        "runs": len(ordered),
-    }
+    """common.summary_ms, under the names this benchmark's results use (p50_ms, p95_ms)."""
+    summary = summary_ms(samples)
+    return {"p50_ms": summary["median_ms"], "p95_ms": summary["p95_ms"], "runs": summary["runs"]}
 
 
 def measure() -> dict[str, Any]:

@@ -9,6 +9,12 @@ from __future__ import annotations
 import time
 
 from django.core.cache import cache
+from django.http import HttpRequest
+
+
+def client_address(request: HttpRequest) -> str:
+    """Who asks, for limits on anonymous requests: the address the request came from."""
+    return str(request.META.get("REMOTE_ADDR", ""))
 
 
 def ratelimit_hit(key: str, *, limit: int, period: int) -> bool:

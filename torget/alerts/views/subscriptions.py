@@ -24,7 +24,7 @@ from torget.alerts.models import Medium, Subscription
 from torget.alerts.services import subscriptions as services
 from torget.alerts.subscription_forms import ChangeForm, CodeForm, PlaceForm, SubscribeForm
 from torget.core.errors import TorgetError
-from torget.core.ratelimit import ratelimit_hit
+from torget.core.ratelimit import client_address, ratelimit_hit
 from torget.organisation.models import Municipality
 
 # Per address of the browser: sign-ups, and tries at a code, an hour.
@@ -35,10 +35,6 @@ _SESSION_EMAIL = "alerts_email_sent"
 
 def _municipality(request: HttpRequest) -> Municipality:
     return request.municipality  # type: ignore[attr-defined,no-any-return]
-
-
-def _ip(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", ""))
 
 
 def _refuse(form: Any, exc: Exception) -> None:
@@ -89,7 +85,9 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         status = 422
         if not ratelimit_hit(
-            f"alert-subscribe-ip:{_ip(request)}", limit=SUBSCRIBES_PER_IP_PER_HOUR, period=3600
+            f"alert-subscribe-ip:{client_address(request)}",
+            limit=SUBSCRIBES_PER_IP_PER_HOUR,
+            period=3600,
         ):
             form.is_valid()
             form.add_error(
@@ -167,7 +165,9 @@ def subscription_code(request: HttpRequest, token: str) -> HttpResponse:
                 messages.success(request, _("A new code is on its way."))
                 return redirect(request.get_full_path())
         elif not ratelimit_hit(
-            f"alert-code-ip:{_ip(request)}", limit=CODE_TRIES_PER_IP_PER_HOUR, period=3600
+            f"alert-code-ip:{client_address(request)}",
+            limit=CODE_TRIES_PER_IP_PER_HOUR,
+            period=3600,
         ):
             form.is_valid()
             form.add_error(None, _("Too many tries from here. Wait a while and try again."))

@@ -69,6 +69,25 @@ def _answers(case: Case) -> list[dict[str, Any]]:
     ]
 
 
+def _case_context(case: Case, user: Any) -> dict[str, Any]:
+    """What the resident's and the staff's case pages both show: answers, history,
+    attachments and the conversation as `user` may see it."""
+    thread = case.thread
+    return {
+        "case": case,
+        "answers": _answers(case),
+        "events": selectors.case_event_list(case=case),
+        "attachments": selectors.case_attachment_list(case=case),
+        "thread": thread,
+        "thread_messages": (
+            conversation_selectors.message_list_for_page(thread=thread, viewer=user)
+            if thread is not None
+            else []
+        ),
+        "thread_closed": thread is None or thread.status == ThreadStatus.CLOSED,
+    }
+
+
 # --- the resident's case page ------------------------------------------------------------------
 
 
@@ -99,21 +118,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
                 )
         status = 422
         case.refresh_from_db(fields=["status"])
-    thread = case.thread
-    context = {
-        "case": case,
-        "answers": _answers(case),
-        "events": selectors.case_event_list(case=case),
-        "attachments": selectors.case_attachment_list(case=case),
-        "thread": thread,
-        "thread_messages": (
-            conversation_selectors.message_list_for_page(thread=thread, viewer=user)
-            if thread is not None
-            else []
-        ),
-        "thread_closed": thread is None or thread.status == ThreadStatus.CLOSED,
-        "form": form,
-    }
+    context = {**_case_context(case, user), "form": form}
     return render(request, "cases/case_detail.html", context, status=status)
 
 
@@ -245,19 +250,8 @@ def _staff_case_render(
     request: HttpRequest, case: Case, page_forms: dict[str, django_forms.Form], status: int = 200
 ) -> HttpResponse:
     user = request.user
-    thread = case.thread
     context = {
-        "case": case,
-        "answers": _answers(case),
-        "events": selectors.case_event_list(case=case),
-        "attachments": selectors.case_attachment_list(case=case),
-        "thread": thread,
-        "thread_messages": (
-            conversation_selectors.message_list_for_page(thread=thread, viewer=user)
-            if thread is not None
-            else []
-        ),
-        "thread_closed": thread is None or thread.status == ThreadStatus.CLOSED,
+        **_case_context(case, user),
         "forms": page_forms,
         "can_handle": policies.can_handle_case(user, case),
         "now": timezone.now(),

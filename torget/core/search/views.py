@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
 
-from torget.core.ratelimit import ratelimit_hit
+from torget.core.ratelimit import client_address, ratelimit_hit
 from torget.core.search import policies, selectors, services
 from torget.core.search.forms import SearchForm
 from torget.core.views import too_many_requests
@@ -19,10 +19,6 @@ from torget.organisation.selectors import unit_get_root
 # Gentle: a person clicking through pages never meets it; a script hammering the index does.
 SEARCHES_PER_MINUTE = 60
 KIND = re.compile(r"[a-z][a-z0-9_-]{0,29}")
-
-
-def _client(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", ""))
 
 
 def _page_number(raw: str | None) -> int:
@@ -46,7 +42,7 @@ def search(request: HttpRequest) -> HttpResponse:
     context["form"] = form
     if not form.is_valid():
         return render(request, "search/search.html", context, status=422)
-    if not ratelimit_hit(f"search:{_client(request)}", limit=SEARCHES_PER_MINUTE, period=60):
+    if not ratelimit_hit(f"search:{client_address(request)}", limit=SEARCHES_PER_MINUTE, period=60):
         return too_many_requests(request)
     raw_kind = request.GET.get("kind", "")
     kind = raw_kind if KIND.fullmatch(raw_kind) else None

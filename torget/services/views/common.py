@@ -18,11 +18,6 @@ def user_of(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
-def client_of(request: HttpRequest) -> str:
-    """Who asks, for the rate limits: the address the request came from."""
-    return str(request.META.get("REMOTE_ADDR", ""))
-
-
 def hosts_of(municipality: Municipality) -> list[str]:
     """The municipality's host names: links to them are not marked nofollow."""
     return list(municipality.hostnames.values_list("name", flat=True))

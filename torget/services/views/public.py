@@ -15,12 +15,13 @@ from django.views.decorators.http import require_POST, require_safe
 
 from torget.accounts.models import User
 from torget.core.errors import RateLimited, TorgetError
+from torget.core.ratelimit import client_address
 from torget.services import feedback as feedback_services
 from torget.services import policies, registry, selectors
 from torget.services.forms import FeedbackForm
 from torget.services.markdown import markdown_to_html
 from torget.services.models import InfoPage, PageFeedback
-from torget.services.views.common import client_of, hosts_of, municipality_of, user_of
+from torget.services.views.common import hosts_of, municipality_of, user_of
 
 FEEDBACK_ANCHOR = "#tilbakemelding"
 VOTE_SALT = "torget.services.feedback"
@@ -133,7 +134,7 @@ def page_feedback(request: HttpRequest, slug: str) -> HttpResponse:
                 actor=actor,
                 text=data["text"],
                 contact=data["contact"],
-                client=client_of(request),
+                client=client_address(request),
             )
         elif data["helpful"] in ("yes", "no"):
             feedback = feedback_services.page_feedback_give(
@@ -143,7 +144,7 @@ def page_feedback(request: HttpRequest, slug: str) -> HttpResponse:
                 text=data["text"],
                 contact=data["contact"],
                 language=request.LANGUAGE_CODE,
-                client=client_of(request),
+                client=client_address(request),
             )
         else:
             raise TorgetError(_("Answer yes or no."))
