@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "torget.alerts",
     "torget.services",
     "torget.cases",
+    "torget.participation",
     "torget.demo",
 ]
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("torget.alerts.urls")),
     path("", include("torget.services.urls")),
     path("", include("torget.cases.urls")),
+    path("", include("torget.participation.urls")),
     path("", include("torget.core.search.urls")),
     path("lyd/", include("torget.core.speech_urls")),
     path("", include("torget.organisation.urls")),

@@ -60,6 +60,15 @@ USER_FIELDS = {
     "cases.Case.applicant": "cases",
     "cases.CaseEvent.actor": "cases",
     "cases.CaseAttachment.owner": "cases",
+    "participation.Statement.author": "participation",
+    "participation.Proposal.author": "participation",
+    "participation.ProposalSupport.user": "participation",
+    "participation.ForumFollow.user": "participation",
+    "participation.ForumNotice.user": "bookkeeping of e-mails sent about followed forums",
+    "participation.ForumDigestSent.user": "bookkeeping of e-mails sent about followed forums",
+    "participation.ShortView.author": "participation",
+    "participation.ShortView.moderated_by": STAFF_WORK,
+    "participation.ShortViewVote.user": "participation",
 }
 EXPORT_KEYS = {
     "account",
@@ -72,6 +81,7 @@ EXPORT_KEYS = {
     "drafts",
     "alert_subscriptions",
     "follows",
+    "participation",
 }
 
 
