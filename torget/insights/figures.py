@@ -64,6 +64,22 @@ class ThreadFigures:
 
 
 @dataclass(frozen=True)
+class PoliticianFigures:
+    """Politicians' answers in the period, counted apart from the administration's.
+
+    A politician's answer (Message.by_politician) is shown to residents but is not an official
+    answer of the unit: it is in none of the ThreadFigures. These count the answers written in
+    the period (by the answer's own time, not the question's), hidden ones left out: `answers`
+    is one per thread (one answer linked to many threads counts in each), `threads` the threads
+    with at least one, `politicians` the different politicians who wrote them.
+    """
+
+    answers: int = 0
+    threads: int = 0
+    politicians: int = 0
+
+
+@dataclass(frozen=True)
 class DialogueMetrics:
     """All dialogue figures of one scope (municipality, unit subtree, channel) and period.
 
@@ -89,6 +105,7 @@ class DialogueMetrics:
     posts: int | None
     dialogue_posts: int | None
     goal_percent: int | None
+    politicians: PoliticianFigures = field(default_factory=PoliticianFigures)
 
     @property
     def unique_residents(self) -> int:
@@ -111,6 +128,7 @@ class UnitFigures:
 
     unit: Unit
     figures: ThreadFigures
+    politicians: PoliticianFigures = field(default_factory=PoliticianFigures)
 
     @property
     def goal_share(self) -> float:
@@ -126,9 +144,11 @@ class UnitFigures:
 class ChannelFigures:
     channel: str
     figures: ThreadFigures
+    politicians: PoliticianFigures = field(default_factory=PoliticianFigures)
 
 
 @dataclass(frozen=True)
 class MonthFigures:
     month: datetime.date  # the first day of the month, in Norwegian time
     figures: ThreadFigures
+    politicians: PoliticianFigures = field(default_factory=PoliticianFigures)

@@ -24,6 +24,7 @@ from torget.insights.selectors import (
     ChannelFigures,
     DialogueMetrics,
     MonthFigures,
+    PoliticianFigures,
     ThreadFigures,
     UnitFigures,
 )
@@ -43,6 +44,10 @@ class UnitRow:
     @property
     def figures(self) -> ThreadFigures:
         return self.unit_figures.figures
+
+    @property
+    def politicians(self) -> PoliticianFigures:
+        return self.unit_figures.politicians
 
     @property
     def goal_seconds(self) -> int:
@@ -148,7 +153,9 @@ def _csv_hours(seconds: float | None) -> str:
     return "" if seconds is None else f"{seconds / 3600:.1f}".replace(".", ",")
 
 
-def _csv_row(name: str, goal: str, minutes: str, f: ThreadFigures) -> list[str]:
+def _csv_row(
+    name: str, goal: str, minutes: str, f: ThreadFigures, p: PoliticianFigures
+) -> list[str]:
     return [
         name,
         goal,
@@ -167,6 +174,8 @@ def _csv_row(name: str, goal: str, minutes: str, f: ThreadFigures) -> list[str]:
         _csv_hours(f.answer_seconds.median),
         _csv_hours(f.answer_seconds.p90),
         _csv_percent(f.two_way_share),
+        str(p.answers),
+        str(p.threads),
     ]
 
 
@@ -198,6 +207,8 @@ def units_csv(dashboard: Dashboard) -> str:
             _("Median time to first answer (hours)"),
             _("90th percentile (hours)"),
             _("Two-way threads (%)"),
+            _("Answers by politicians (not in the reply rate)"),
+            _("Threads with an answer by a politician"),
         ]
     )
     for row in dashboard.units:
@@ -207,9 +218,11 @@ def units_csv(dashboard: Dashboard) -> str:
                 str(row.unit.answer_goal_percent),
                 str(row.unit.answer_goal_minutes),
                 row.figures,
+                row.politicians,
             )
         )
-    writer.writerow(_csv_row(_("Total"), "", "", dashboard.metrics.threads))
+    total = dashboard.metrics
+    writer.writerow(_csv_row(_("Total"), "", "", total.threads, total.politicians))
     return out.getvalue()
 
 
@@ -250,6 +263,17 @@ def figures_json(f: ThreadFigures) -> dict[str, Any]:
     }
 
 
+def politicians_json(p: PoliticianFigures) -> dict[str, Any]:
+    """Politicians' answers as plain JSON: counted apart, never in the reply rate."""
+    return {
+        "politician_answers": {
+            "answers": p.answers,
+            "threads": p.threads,
+            "politicians": p.politicians,
+        }
+    }
+
+
 def open_data_period(now: datetime.datetime) -> tuple[datetime.datetime, datetime.datetime]:
     """The twelve whole calendar months (Norwegian time) before the month of `now`."""
     this_month = now.astimezone(OSLO).date().replace(day=1)
@@ -272,6 +296,7 @@ def open_data_get(
     units = selectors.metrics_list_by_unit(**common)
     months = selectors.metrics_list_by_month(**common)
     total_json = figures_json(total.threads)
+    total_json.update(politicians_json(total.politicians))
     total_json.update(
         {
             "resident_messages": total.resident_messages,
@@ -303,8 +328,16 @@ def open_data_get(
                     "working_minutes": row.unit.answer_goal_minutes,
                 },
                 **figures_json(row.figures),
+                **politicians_json(row.politicians),
             }
             for row in units
         ],
-        "months": [{"month": m.month.strftime("%Y-%m"), **figures_json(m.figures)} for m in months],
+        "months": [
+            {
+                "month": m.month.strftime("%Y-%m"),
+                **figures_json(m.figures),
+                **politicians_json(m.politicians),
+            }
+            for m in months
+        ],
     }

@@ -26,6 +26,7 @@ from torget.insights.figures import (
     DialogueMetrics,
     MonthFigures,
     Percentiles,
+    PoliticianFigures,
     ThreadFigures,
     UnitFigures,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "DialogueMetrics",
     "MonthFigures",
     "Percentiles",
+    "PoliticianFigures",
     "ThreadFigures",
     "UnitFigures",
     "metrics_for",
@@ -180,6 +182,50 @@ def _thread_figures_by(
     return {key: _figures(row, durations.get(key)) for key, row in found.items()}
 
 
+# --- politicians' answers --------------------------------------------------------------------
+
+# A politician's answer: an official message by someone not answering for the unit (the
+# conversation services set by_politician), not hidden by moderation.
+POLITICIAN_ANSWER = Q(role=AuthorRole.OFFICIAL, by_politician=True, hidden_at__isnull=True)
+
+
+def _politician_aggregates(only: Q | None = None) -> dict[str, Count]:
+    """The counts behind PoliticianFigures; `only` narrows them inside a wider message query."""
+    condition = POLITICIAN_ANSWER if only is None else POLITICIAN_ANSWER & only
+    return {
+        "politician_answers": Count("pk", filter=condition),
+        "politician_threads": Count("thread_id", distinct=True, filter=condition),
+        "politicians": Count("author_id", distinct=True, filter=condition),
+    }
+
+
+def _politician_figures(row: dict[str, Any]) -> PoliticianFigures:
+    return PoliticianFigures(
+        answers=row["politician_answers"],
+        threads=row["politician_threads"],
+        politicians=row["politicians"],
+    )
+
+
+def _scope_messages(scope: _Scope) -> QuerySet[Message]:
+    """The messages written in the scope's units (and channel) during the period."""
+    messages = Message.objects.filter(
+        thread__unit_id__in=scope.unit_ids, created_at__gte=scope.start, created_at__lt=scope.end
+    )
+    return messages.filter(thread__channel=scope.channel) if scope.channel else messages
+
+
+def _politician_figures_by(scope: _Scope, group: str | TruncMonth) -> dict[Any, PoliticianFigures]:
+    """Politicians' answers per value of `group` (a message column such as "thread__unit_id",
+    or a month expression), one query whatever the number of groups."""
+    messages = _scope_messages(scope).filter(POLITICIAN_ANSWER).order_by()
+    key = group if isinstance(group, str) else "month"
+    if not isinstance(group, str):
+        messages = messages.annotate(month=group)
+    rows = messages.values(key).annotate(**_politician_aggregates())
+    return {row[key]: _politician_figures(row) for row in rows}
+
+
 # --- the public selectors ---------------------------------------------------------------------
 
 
@@ -216,8 +262,9 @@ def metrics_for(
     `unit` None means the whole municipality; otherwise the unit and, with `include_subunits`,
     every unit below it. `channel` None means all channels. `now` (default: the current time)
     decides which threads are still pending and which wait or are overdue now. Raises
-    ValueError for a unit of another municipality or an empty period. Five queries, and the
-    post source's when one is registered.
+    ValueError for a unit of another municipality or an empty period. Five queries (the
+    politicians' answers share the residents' message query), and the post source's when one
+    is registered.
     """
     now = now or timezone.now()
     scope = _scope_of(
@@ -235,21 +282,23 @@ def metrics_for(
     # address for the answer). Resident messages are never internal: the services write
     # internal notes only as staff. Filtered on the units' ids, so that the thread row is read
     # only for a message without an account.
-    messages = Message.objects.filter(
-        thread__unit_id__in=scope.unit_ids,
-        role=AuthorRole.RESIDENT,
-        created_at__gte=start,
-        created_at__lt=end,
-    )
-    if scope.channel:
-        messages = messages.filter(thread__channel=scope.channel)
+    # The politicians' answers of the period ride along in the same query (conditional counts).
+    resident = Q(role=AuthorRole.RESIDENT)
+    messages = _scope_messages(scope).filter(role__in=[AuthorRole.RESIDENT, AuthorRole.OFFICIAL])
     people = messages.aggregate(
-        messages=Count("*"),
-        accounts=Count("author_id", distinct=True),
+        messages=Count("pk", filter=resident),
+        accounts=Count("author_id", distinct=True, filter=resident),
         contacts=Count(
-            Case(When(author__isnull=True, then=NullIf("thread__contact", Value("")))),
+            Case(
+                When(
+                    role=AuthorRole.RESIDENT,
+                    author__isnull=True,
+                    then=NullIf("thread__contact", Value("")),
+                )
+            ),
             distinct=True,
         ),
+        **_politician_aggregates(),
     )
     waiting = (
         scope.threads()
@@ -282,6 +331,7 @@ def metrics_for(
         posts=posts[0] if posts else None,
         dialogue_posts=posts[1] if posts else None,
         goal_percent=unit.answer_goal_percent if unit else None,
+        politicians=_politician_figures(people),
     )
 
 
@@ -297,7 +347,8 @@ def metrics_list_by_unit(
 ) -> list[UnitFigures]:
     """Goal against practice: each unit of the scope (`unit` and the units below it, or the
     whole municipality) with the figures of its own threads, in tree order. Units without
-    questions in the period are listed with empty figures. Three queries."""
+    questions in the period are listed with empty figures. Four queries (the last one counts
+    the politicians' answers)."""
     if end <= start:
         raise ValueError("The period ends before it starts.")
     now = now or timezone.now()
@@ -309,7 +360,15 @@ def metrics_list_by_unit(
     unit_list = list(units.order_by("path"))
     scope = _Scope(municipality, [u.pk for u in unit_list], channel or None, start, end)
     by_unit = _thread_figures_by(scope, "unit_id", now=now, horizon=horizon)
-    return [UnitFigures(unit=u, figures=by_unit.get(u.pk, ThreadFigures())) for u in unit_list]
+    politicians = _politician_figures_by(scope, "thread__unit_id")
+    return [
+        UnitFigures(
+            unit=u,
+            figures=by_unit.get(u.pk, ThreadFigures()),
+            politicians=politicians.get(u.pk, PoliticianFigures()),
+        )
+        for u in unit_list
+    ]
 
 
 def metrics_list_by_channel(
@@ -322,8 +381,8 @@ def metrics_list_by_channel(
     now: datetime.datetime | None = None,
     horizon: datetime.timedelta = DEFAULT_HORIZON,
 ) -> list[ChannelFigures]:
-    """The figures per channel in the scope, channels with questions only, most questions
-    first. Three queries."""
+    """The figures per channel in the scope, channels with questions or politicians' answers
+    in the period only, most questions first. Four queries."""
     now = now or timezone.now()
     scope = _scope_of(
         municipality=municipality,
@@ -334,8 +393,16 @@ def metrics_list_by_channel(
         end=end,
     )
     by_channel = _thread_figures_by(scope, "channel", now=now, horizon=horizon)
-    rows = [ChannelFigures(channel=str(key), figures=f) for key, f in by_channel.items()]
-    return sorted(rows, key=lambda r: (-r.figures.questions, r.channel))
+    politicians = _politician_figures_by(scope, "thread__channel")
+    rows = [
+        ChannelFigures(
+            channel=str(key),
+            figures=by_channel.get(key, ThreadFigures()),
+            politicians=politicians.get(key, PoliticianFigures()),
+        )
+        for key in by_channel.keys() | politicians.keys()
+    ]
+    return sorted(rows, key=lambda r: (-r.figures.questions, -r.politicians.answers, r.channel))
 
 
 def metrics_list_by_month(
@@ -350,7 +417,8 @@ def metrics_list_by_month(
     horizon: datetime.timedelta = DEFAULT_HORIZON,
 ) -> list[MonthFigures]:
     """The counts (reply rate, not percentiles) per calendar month in Norwegian time, every
-    month that [start, end) touches, empty months included. Two queries."""
+    month that [start, end) touches, empty months included. The questions by the month they
+    were asked, the politicians' answers by the month they were written. Three queries."""
     now = now or timezone.now()
     scope = _scope_of(
         municipality=municipality,
@@ -368,10 +436,20 @@ def metrics_list_by_month(
         .annotate(**_aggregates(now, horizon))
     )
     found = {row["month"].astimezone(OSLO).date(): _figures(row, None) for row in rows}
+    politicians = {
+        month.astimezone(OSLO).date(): f
+        for month, f in _politician_figures_by(scope, TruncMonth("created_at", tzinfo=OSLO)).items()
+    }
     months = []
     day = start.astimezone(OSLO).date().replace(day=1)
     last = (end - datetime.timedelta(microseconds=1)).astimezone(OSLO).date()
     while day <= last:
-        months.append(MonthFigures(month=day, figures=found.get(day, ThreadFigures())))
+        months.append(
+            MonthFigures(
+                month=day,
+                figures=found.get(day, ThreadFigures()),
+                politicians=politicians.get(day, PoliticianFigures()),
+            )
+        )
         day = (day + datetime.timedelta(days=32)).replace(day=1)
     return months

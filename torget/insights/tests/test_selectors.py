@@ -461,10 +461,11 @@ def test_metrics_cost_a_fixed_number_of_queries(
 
     with CaptureQueriesContext(connection) as queries:
         metrics(municipality)
-    assert len(queries) == 5  # units, thread counts, percentiles, messages, waiting
+    # units, thread counts, percentiles, messages (residents' and politicians'), waiting
+    assert len(queries) == 5
     with CaptureQueriesContext(connection) as queries:
         metrics_list_by_unit(municipality=municipality, start=START, end=END, now=LATER)
-    assert len(queries) == 3
+    assert len(queries) == 4  # units, thread counts, percentiles, politicians' answers
 
 
 @pytest.mark.parametrize(
