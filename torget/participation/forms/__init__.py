@@ -1,0 +1,1 @@
+"""Forms of the participation pages, one module per part."""
