@@ -1,5 +1,13 @@
 """URLs of the hearing results part of participation (included by participation/urls.py)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from torget.participation.views import hearing_results as views
+
+STAFF = "ansatt/medvirkning/<slug:slug>/horing/<int:pk>/"
+
+urlpatterns: list[URLPattern] = [
+    path(f"{STAFF}eksport.csv", views.hearing_export_csv, name="staff-hearing-export-csv"),
+    path(f"{STAFF}eksport.pdf", views.hearing_export_pdf, name="staff-hearing-export-pdf"),
+    path(f"{STAFF}resultat/", views.hearing_result, name="staff-hearing-result"),
+]
