@@ -11,8 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from django.core.files.base import ContentFile
-from django.db.models import Max
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 from fpdf import FPDF
@@ -21,14 +20,14 @@ from pypdf import PdfReader
 
 from torget.accounts.models import User
 from torget.conversations import services as conversations
-from torget.conversations.models import Channel, Visibility
 from torget.organisation.models import Unit
 from torget.participation import export
-from torget.participation.models import Hearing, Statement, StatementAttachment
+from torget.participation.models import Hearing, Statement
 from torget.participation.selectors.hearing_results import (
     hearing_counts,
     statement_list_for_export,
 )
+from torget.participation.services.hearings import statement_submit
 from torget.participation.tests.factories import hearing_make, process_make
 
 EN: dict[str, Any] = {"HTTP_ACCEPT_LANGUAGE": "en"}
@@ -36,7 +35,7 @@ EN: dict[str, Any] = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 def statement_make(
     hearing: Hearing,
-    author: User | None,
+    author: User,
     body: str,
     *,
     public: bool = True,
@@ -44,38 +43,21 @@ def statement_make(
     section: Any = None,
     attachments: Sequence[tuple[str, str, bytes]] = (),
 ) -> Statement:
-    """A statement as the hearings service makes one: a hearing thread with the text as its
-    first message, the next number, the statement as the thread's subject, attachments."""
-    number = (Statement.objects.filter(hearing=hearing).aggregate(n=Max("number"))["n"] or 0) + 1
-    at = hearing.opens_at + datetime.timedelta(hours=number)
-    thread = conversations.thread_open(
-        unit=hearing.process.unit,
-        channel=Channel.HEARING,
-        body=body,
-        actor=author,
-        visibility=Visibility.PUBLIC if public else Visibility.PRIVATE,
-        title=hearing.title,
-        at=at,
-    )
-    statement = Statement.objects.create(
+    """A statement through the hearings service, given while the hearing was open (an hour
+    after the previous one)."""
+    count = Statement.objects.filter(hearing=hearing).count()
+    return statement_submit(
         hearing=hearing,
+        actor=author,
+        body=body,
         section=section,
-        thread=thread,
-        author=author,
         on_behalf_of=on_behalf_of,
         is_public=public,
-        number=number,
-        submitted_at=at,
+        attachments=[
+            SimpleUploadedFile(name, data, content_type=kind) for name, kind, data in attachments
+        ],
+        at=hearing.opens_at + datetime.timedelta(hours=count + 1),
     )
-    thread.subject = statement
-    thread.save(update_fields=["subject_type", "subject_id"])
-    for name, content_type, data in attachments:
-        attachment = StatementAttachment(
-            statement=statement, original_name=name, content_type=content_type, size=len(data)
-        )
-        attachment.file.save(name, ContentFile(data), save=False)
-        attachment.save()
-    return statement
 
 
 def person(email: str, name: str = "", language: str = "") -> User:
@@ -125,7 +107,7 @@ def full_hearing(
             extras["attachments"] = [
                 ("kart.png", "image/png", png_bytes()),
                 ("innspill.pdf", "application/pdf", pdf_bytes("Vedleggsordet Tyttebær")),
-                ("notat.odt", "application/vnd.oasis.opendocument.text", b"PK\x03\x04odt"),
+                ("notat.txt", "text/plain", b"Et notat om trafikken."),
             ]
         if i == 5:
             extras |= {"section": section, "on_behalf_of": "Sentrum velforening"}
@@ -190,7 +172,7 @@ def test_the_csv_has_every_statement_with_its_number_text_and_answers(
     assert by_number[10]["Name"] == "(deleted account)" and by_number[10]["E-mail"] == ""
     assert by_number[2]["Name"] == "Innbygger 2"
     assert by_number[2]["E-mail"] == "innbygger2@example.no"
-    assert by_number[3]["Attachments"].splitlines() == ["kart.png", "innspill.pdf", "notat.odt"]
+    assert by_number[3]["Attachments"].splitlines() == ["kart.png", "innspill.pdf", "notat.txt"]
     assert by_number[5]["On behalf of"] == "Sentrum velforening"
     assert by_number[5]["Section"] == "1 Del 1"
     assert "Takk, vi tar dette med i saken." in by_number[1]["Official answers"]
@@ -224,7 +206,7 @@ def test_the_pdf_bundle_has_every_statement_and_the_attached_pdf_after_its_state
     assert "Statements" in cover and "12" in cover and "Answered" in cover
     assert "Personangrep" in text  # the hidden one says why
     assert "Jeg støtter forslaget ditt." in text and "politician" in text
-    assert "notat.odt (application/vnd.oasis.opendocument.text" in text
+    assert "notat.txt (text/plain" in text
     # The attached PDF's two pages follow the page statement 3 ends on, before statement 4.
     own = next(i for i, page in enumerate(pages) if "Ord003kvist" in page)
     assert "Vedleggsordet Tyttebær side 1" in pages[own + 1]
