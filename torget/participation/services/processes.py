@@ -38,6 +38,7 @@ from torget.participation.models import (
     ProcessDocument,
     ProcessKind,
 )
+from torget.participation.search import hearing_index_process
 from torget.participation.selectors.processes import SEARCH_KIND, process_search_document
 
 MAX_TITLE = 200
@@ -214,6 +215,8 @@ def process_update(
     locked.is_published = clean.is_published
     locked.save()
     _index(locked)
+    # The hearings of a process are found while it is published, at its address.
+    hearing_index_process(locked)
     return locked
 
 

@@ -18,7 +18,7 @@ from torget.core.search.selectors import search
 from torget.organisation.models import Unit
 from torget.participation.models import PhaseKind, Process, ProcessDocument, ProcessKind
 from torget.participation.services import processes as services
-from torget.participation.tests.factories import process_make
+from torget.participation.tests.factories import hearing_make, process_make
 
 EN: dict[str, Any] = {"HTTP_ACCEPT_LANGUAGE": "en"}
 PDF_BYTES = b"%PDF-1.4\n" + b"0" * (2_400_000) + b"\n%%EOF\n"
@@ -222,3 +222,35 @@ def test_search_finds_a_published_process_and_not_a_draft(
         fields=services.ProcessFields(title=draft.title, slug=draft.slug, kind=draft.kind),
     )
     assert found() == []
+
+
+def test_withdrawing_and_moving_a_process_takes_its_hearings_along_in_the_index(
+    road: Process, communicator: User
+) -> None:
+    hearing = hearing_make(road, title="Høring om trafikken")
+
+    def hearing_url() -> list[str]:
+        return list(
+            SearchDocument.objects.filter(kind="hearing", object_id=hearing.pk).values_list(
+                "url", flat=True
+            )
+        )
+
+    fields = services.ProcessFields(
+        title=road.title, slug="sentrum", kind=road.kind, summary=road.summary, is_published=True
+    )
+    services.process_update(process=road, actor=communicator, fields=fields)
+    assert hearing_url() == [f"/medvirkning/sentrum/horing/{hearing.pk}/"]
+    assert (
+        SearchDocument.objects.get(kind="process", object_id=road.pk).url == "/medvirkning/sentrum/"
+    )
+    withdrawn = services.ProcessFields(title=road.title, slug="sentrum", kind=road.kind)
+    services.process_update(process=road, actor=communicator, fields=withdrawn)
+    assert hearing_url() == []
+    assert not SearchDocument.objects.filter(kind="process", object_id=road.pk).exists()
+
+
+def test_process_page_shows_the_parts_after_the_documents(client: Client, road: Process) -> None:
+    hearing_make(road, title="Høring om den nye traseen")
+    html = _main(client.get("/medvirkning/veisystemet/", **EN).text)
+    assert html.index('id="documents-heading"') < html.index("Høring om den nye traseen")
