@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from torget.accounts.models import User
-from torget.demo import alerts, cases, data, dialogue, services, volume
+from torget.demo import alerts, cases, data, dialogue, participation, services, volume
 
 
 class Command(BaseCommand):
@@ -42,6 +42,7 @@ class Command(BaseCommand):
             )
             service_pages = services.services_ensure(municipality)
             forms = cases.forms_ensure(municipality)
+            taking_part = participation.participation_ensure(municipality)
         added = data.residents_ensure_bulk(options["residents"]) if options["residents"] else 0
         if options["threads"]:
             report = volume.conversations_generate(
@@ -66,6 +67,11 @@ class Command(BaseCommand):
             self.stdout.write(f"Wrote {service_pages} information pages by life situation.")
         if forms:
             self.stdout.write(f"Published {forms} self-service forms.")
+        if taking_part:
+            self.stdout.write(
+                f"Added {taking_part} parts of participation (processes, hearings, proposals, "
+                "forums, short views)."
+            )
         if added:
             self.stdout.write(f"Added {added} generated residents.")
         self.stdout.write(f"Demo log-ins (password for all: {data.DEMO_PASSWORD}):")
