@@ -214,8 +214,8 @@ def topic_reply(*, thread: Thread, actor: User, body: str) -> Message:
     a resident's reply (`message_add_resident`, which puts the topic back to waiting).
 
     A closed forum takes no residents' replies (InvalidTransition); official answers are still
-    taken there, so that open questions can be answered. Raises Http404-free errors only:
-    PermissionDenied if `thread` is no forum topic the actor may see, ValidationError for an
+    taken there, so that open questions can be answered. Raises PermissionDenied if `thread`
+    is no forum topic the actor may see (or for a blocked account), ValidationError for an
     empty or too long text, InvalidTransition for a closed thread, RateLimited for a flood.
     """
     forum = topic_forum(thread)

@@ -273,7 +273,7 @@ def test_staff_forum_edit_closes_a_forum_and_keeps_a_taken_slug_typed(
 
 
 def test_process_parts_show_project_forums_and_the_create_link(
-    rf: object, library: Unit, resident: User, communicator: User
+    library: Unit, resident: User, communicator: User
 ) -> None:
     from django.contrib.auth.models import AnonymousUser
     from django.test import RequestFactory
@@ -292,3 +292,47 @@ def test_process_parts_show_project_forums_and_the_create_link(
     request.user = communicator
     staff_html = staff_process_part(request, process)
     assert "/ansatt/forum/ny/?process=veisystemet" in staff_html
+
+
+def test_inbox_and_min_side_link_a_topic_to_its_page(library: Unit, resident: User) -> None:
+    from torget.conversations.registry import staff_subject_path, thread_path
+
+    forum = forum_make(library, slug="kultur")
+    thread = _topic(forum, resident)
+    assert thread_path(thread) == f"/forum/kultur/{thread.pk}/"
+    assert staff_subject_path(thread) == f"/forum/kultur/{thread.pk}/"
+
+
+def test_forum_and_topic_pages_cost_the_same_queries_for_more_posts(
+    client: Client, library: Unit, resident: User, other_resident: User, politician: User
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    forum = forum_make(library, slug="kultur")
+    thread = _topic(forum, resident)
+    services.topic_reply(thread=thread, actor=politician, body="Ett svar")
+
+    def cost(path: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(path).status_code == 200
+        return len(queries)
+
+    client.force_login(other_resident)
+    cost("/forum/kultur/")  # warm the caches of the host and the content types
+    before = (cost("/forum/kultur/"), cost(f"/forum/kultur/{thread.pk}/"))
+    for number in range(4):
+        thread_open(
+            unit=library,
+            channel=Channel.FORUM,
+            body="Tekst",
+            actor=None,
+            author_name="Gjest",
+            subject=forum,
+            title=f"Emne {number}",
+        )
+    services.topic_reply(thread=thread, actor=other_resident, body="Svar 1")
+    services.topic_reply(thread=thread, actor=politician, body="Svar 2")
+    services.topic_reply(thread=thread, actor=resident, body="Svar 3")
+    after = (cost("/forum/kultur/"), cost(f"/forum/kultur/{thread.pk}/"))
+    assert after == before
