@@ -216,12 +216,19 @@ class StatementFilter:
 
 
 def statement_page_for_staff(
-    *, hearing: Hearing, filters: StatementFilter, page: int | str | None
+    *,
+    hearing: Hearing,
+    filters: StatementFilter,
+    page: int | str | None,
+    with_notes: bool = True,
 ) -> Page:
     """One page of every statement of `hearing` (private ones too), by number, with all their
-    messages (internal notes and hidden ones too) and attachments. "Unanswered" means the
-    thread waits for the municipality."""
-    statements = _statements(hearing, Message.objects.select_related("author")).order_by("number")
+    messages (hidden ones too; internal notes only `with_notes`: the unit's staff, not its
+    politicians) and attachments. "Unanswered" means the thread waits for the municipality."""
+    messages = Message.objects.select_related("author")
+    if not with_notes:
+        messages = messages.exclude(visibility=Visibility.INTERNAL)
+    statements = _statements(hearing, messages).order_by("number")
     if filters.section == 0:
         statements = statements.filter(section__isnull=True)
     elif filters.section is not None:

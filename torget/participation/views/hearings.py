@@ -27,10 +27,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from torget.accounts.models import User
 from torget.conversations import services as conversations
-from torget.conversations.policies import can_write_in_thread
+from torget.conversations.policies import can_write_in_thread, is_staff_for_thread
 from torget.core.errors import TorgetError
-from torget.organisation.models import Municipality
-from torget.organisation.policies import can_moderate_unit
+from torget.organisation.models import STAFF_ROLES, Municipality
+from torget.organisation.policies import can_moderate_unit, has_role
 from torget.participation import policies
 from torget.participation.forms.hearings import (
     AnswerManyForm,
@@ -70,6 +70,8 @@ def _refuse(form: Any, field: str | None, exc: Exception) -> None:
             for name, errors in exc.error_dict.items():
                 target = "file_1" if name == "attachments" and "file_1" in form.fields else name
                 form.add_error(target if target in form.fields else None, errors)
+        elif getattr(exc, "code", None) in ("closed", "not_open"):
+            form.add_error(None, exc)
         else:
             form.add_error(field, exc)
     elif isinstance(exc, TorgetError):
@@ -164,7 +166,8 @@ def _hearing_render(
     return render(request, "participation/hearings/hearing_detail.html", context, status=status)
 
 
-@never_cache
+# Not never_cache: anonymous views of page 1 may be answered by the anonymous page cache
+# (core.asgi_cache); a logged-in visitor's page carries a session cookie and is never shared.
 @require_http_methods(["GET", "HEAD", "POST"])
 def hearing_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """The hearing: introduction, closing date, the plan's sections, the result, the public
@@ -214,12 +217,11 @@ def _statement_render(
         and thread.is_open_for_residents
         and (user.pk == statement.author_id),
         "can_moderate": user.is_authenticated and can_moderate_unit(user, hearing.process.unit),
-        "is_staff": selectors.can_read_statements(user, hearing.process),
+        "is_staff": is_staff_for_thread(user, thread),
     }
     return render(request, "participation/hearings/statement_detail.html", context, status=status)
 
 
-@never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def statement_detail(request: HttpRequest, slug: str, pk: int, number: int) -> HttpResponse:
     """One statement with its conversation; its author may write a follow-up."""
@@ -502,8 +504,9 @@ def _statements_render(
             section=filter_form.cleaned_data.get("section"),
             answered=filter_form.cleaned_data.get("answered") or "",
         )
+    is_staff = has_role(request.user, hearing.process.unit, STAFF_ROLES)
     page_obj = selectors.statement_page_for_staff(
-        hearing=hearing, filters=filters, page=request.GET.get("page")
+        hearing=hearing, filters=filters, page=request.GET.get("page"), with_notes=is_staff
     )
     selected = set(answer_form.data.getlist("statements")) if answer_form.is_bound else set()  # type: ignore[attr-defined]
     context = {
@@ -514,6 +517,7 @@ def _statements_render(
         "page_obj": page_obj,
         "answer_form": answer_form,
         "selected": selected,
+        "is_staff": is_staff,
         "can_moderate": can_moderate_unit(request.user, hearing.process.unit),
     }
     return render(request, "participation/hearings/staff_statements.html", context, status=status)
