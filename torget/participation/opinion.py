@@ -10,7 +10,8 @@ with the participants' and statements' ids. The steps, each a documented choice:
    that statement (as Polis; 0 for a statement nobody kept has voted on).
 3. PCA to two components (sklearn `PCA(n_components=2, svd_solver="full")`, deterministic).
 4. k-means for k = 2..5 (sklearn `KMeans(random_state=0, n_init=4)`) on the two components,
-   each scored by the silhouette (sklearn `silhouette_score`, Euclidean); the best score wins,
+   each scored by the silhouette (sklearn `silhouette_score`, Euclidean, on distances computed
+   once for all k up to PRECOMPUTE_LIMIT participants); the best score wins,
    the smaller k on a tie. With fewer than `MIN_PARTICIPANTS` kept participants, with fewer than
    2 statements, or when every point is the same, everybody is one group (k = 1).
    Groups are labelled A, B, C … from the largest down (ties: by the centroid's x, then y).
@@ -42,13 +43,14 @@ import numpy as np
 import numpy.typing as npt
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
-from sklearn.metrics import silhouette_score
+from sklearn.metrics import pairwise_distances, silhouette_score
 
 MIN_VOTES = 7
 MIN_PARTICIPANTS = 10
 K_RANGE = range(2, 6)
 RANDOM_STATE = 0
 N_INIT = 4
+PRECOMPUTE_LIMIT = 3000  # participants: a 3,000 × 3,000 distance matrix is 72 MB
 Z_90 = 1.2816
 Z_95 = 1.6449
 CONSENSUS_SHARE = 0.6
@@ -155,13 +157,20 @@ def cluster(points: FloatArray) -> tuple[IntArray, float | None]:
         return np.zeros(n, dtype=np.int64), None
     best: tuple[float, IntArray] | None = None
     distinct = len(np.unique(points.round(9), axis=0))
+    # The distances between participants do not depend on k: computed once, they serve every
+    # k's silhouette (the same scores as silhouette_score(points, labels)); above
+    # PRECOMPUTE_LIMIT participants the matrix would take too much memory.
+    distances = pairwise_distances(points) if n <= PRECOMPUTE_LIMIT else None
     for k in K_RANGE:
         if k >= n or k > distinct:
             break
         labels = KMeans(n_clusters=k, random_state=RANDOM_STATE, n_init=N_INIT).fit_predict(points)
         if len(np.unique(labels)) < 2:
             continue
-        score = float(silhouette_score(points, labels))
+        if distances is not None:
+            score = float(silhouette_score(distances, labels, metric="precomputed"))
+        else:
+            score = float(silhouette_score(points, labels))
         if best is None or score > best[0]:
             best = (score, labels.astype(np.int64))
     if best is None:

@@ -11,12 +11,12 @@ queue of many). Running it twice computes the same result twice: safe.
 from __future__ import annotations
 
 import datetime
-import itertools
 import logging
 from typing import Any
 
 import numpy as np
 from django.db import transaction
+from django.db.models import Aggregate, F, TextField
 from django.utils import timezone
 from django_tasks import task
 from threadpoolctl import threadpool_limits
@@ -26,10 +26,32 @@ from torget.participation import opinion
 logger = logging.getLogger(__name__)
 
 
+class _Codes(Aggregate):
+    """The integers of a group joined by commas, built by the database in one pass:
+    GROUP_CONCAT on SQLite, STRING_AGG on PostgreSQL."""
+
+    function = "GROUP_CONCAT"
+    output_field = TextField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            function="STRING_AGG",
+            template="%(function)s((%(expressions)s)::text, ',')",
+            **extra,
+        )
+
+
 def vote_matrix(process_id: int) -> tuple[Any, Any, Any, Any]:
     """(participant ids, statement ids, matrix, listable) of a process's published and
-    withdrawn statements: one query for the statements, one for the votes (values_list, built
-    into the matrix with numpy indexing, no Python loop per vote)."""
+    withdrawn statements, in two queries: the statements, then the votes.
+
+    The votes come as one row per statement holding its votes encoded as integers
+    (user id × 4 + choice + 1) joined by commas, which numpy parses in C and places with one
+    fancy-indexing assignment. Measured on 240,000 votes this reads the votes about three
+    times as fast as a values_list of (user, statement, choice) rows, whose Python tuples are
+    most of the cost (bench/short_views.py)."""
     from torget.participation.models import ShortView, ShortViewStatus, ShortViewVote
 
     statements = list(
@@ -42,18 +64,26 @@ def vote_matrix(process_id: int) -> tuple[Any, Any, Any, Any]:
     )
     sids = np.array([pk for pk, _status in statements], dtype=np.int64)
     listable = np.array([status == ShortViewStatus.PUBLISHED for _pk, status in statements], bool)
-    if not statements:
-        return np.zeros(0, np.int64), sids, np.zeros((0, 0)), listable
-    rows = ShortViewVote.objects.filter(short_view_id__in=sids.tolist()).values_list(
-        "user_id", "short_view_id", "choice"
+    grouped = (
+        ShortViewVote.objects.filter(short_view_id__in=sids.tolist())
+        .values("short_view_id")
+        .annotate(codes=_Codes(F("user_id") * 4 + F("choice") + 1))
+        .order_by()
+        .values_list("short_view_id", "codes")
     )
-    # The rows stream from the cursor straight into one flat array of three columns.
-    flat = np.fromiter(itertools.chain.from_iterable(rows.iterator(chunk_size=10_000)), np.int64)
-    triples = flat.reshape(-1, 3)
-    pids, row = np.unique(triples[:, 0], return_inverse=True)
-    column = np.searchsorted(sids, triples[:, 1])
+    columns: list[Any] = []
+    codes: list[Any] = []
+    for short_view_id, joined in grouped:
+        parsed = np.fromstring(joined, dtype=np.int64, sep=",")
+        codes.append(parsed)
+        columns.append(np.full(len(parsed), short_view_id, dtype=np.int64))
+    if not codes:
+        return np.zeros(0, np.int64), sids, np.zeros((0, len(sids))), listable
+    code = np.concatenate(codes)
+    pids, row = np.unique(code >> 2, return_inverse=True)
+    column = np.searchsorted(sids, np.concatenate(columns))
     matrix = np.full((len(pids), len(sids)), np.nan)
-    matrix[row, column] = triples[:, 2]
+    matrix[row, column] = (code & 3) - 1
     return pids, sids, matrix, listable
 
 
