@@ -54,7 +54,6 @@ class StatementForm(_Form):
         max_length=MAX_BODY,
         widget=forms.Textarea(attrs={"rows": 10}),
         error_messages={"required": EMPTY_TEXT},
-        help_text=_("At most %(max)d characters. Blank lines make paragraphs.") % {"max": MAX_BODY},
     )
     on_behalf_of = forms.CharField(
         label=_("On behalf of an organisation (optional)"),
@@ -76,6 +75,11 @@ class StatementForm(_Form):
     def __init__(self, *args: Any, sections: list[HearingSection], **kwargs: Any) -> None:
         kwargs.setdefault("initial", {}).setdefault("submission_key", uuid.uuid4())
         super().__init__(*args, **kwargs)
+        # Set here, not on the class: a lazy text formatted at import time is fixed in the
+        # language active then.
+        self.fields["body"].help_text = _(
+            "At most %(max)d characters. Blank lines make paragraphs."
+        ) % {"max": MAX_BODY}
         self.sections = {section.pk: section for section in sections}
         self.fields["section"].choices = [("", _("The whole plan"))] + [  # type: ignore[attr-defined]
             (section.pk, str(section)) for section in sections
