@@ -77,7 +77,7 @@ class Timeline:
 
 
 def _day(day: datetime.date) -> str:
-    return date_format(day, "j F Y")
+    return date_format(day, "j. F Y")
 
 
 def _now_text(
