@@ -256,9 +256,17 @@
 
   function focusErrors() {
     var summary = document.querySelector(".error-summary");
-    if (summary) {
-      summary.focus();
+    if (!summary) {
+      return;
     }
+    summary.focus();
+    // A page reached at a #fragment (the form posts to its own section) scrolls there after
+    // the scripts ran, and the browser lets go of the focus: take it again once loaded.
+    window.addEventListener("load", function () {
+      window.setTimeout(function () {
+        summary.focus();
+      }, 0);
+    });
   }
 
   Array.prototype.forEach.call(document.querySelectorAll("[data-proposal-map]"), drawingMap);
