@@ -116,6 +116,16 @@ def test_my_participation_lists_statements_proposals_and_follows(
     _proposal(process, other_resident, "Ikke mitt forslag")
     forum = forum_make(library, process=process, slug="veiforum", title="Veiforum")
     ForumFollow.objects.create(user=resident, forum=forum)
+    topic = thread_open(
+        unit=library,
+        channel=Channel.FORUM,
+        body="Hvor skal bilene parkere?",
+        actor=None,
+        author_name="Noen",
+        subject=forum,
+        title="Parkering i sentrum",
+    )
+    ForumFollow.objects.create(user=resident, thread=topic, frequency="daily")
 
     client.force_login(resident)
     section = _section(client.get("/min-side/", **EN).text)
@@ -124,22 +134,26 @@ def test_my_participation_lists_statements_proposals_and_follows(
     assert "Statement 3" not in section and "Ikke mitt forslag" not in section
     rows = re.findall(r"<tr>(.*?)</tr>", section, re.S)
     by_title = {re.sub(r"<[^>]+>", "", row).split("\n")[1].strip(): row for row in rows[1:]}
-    assert len(by_title) == 4
+    assert len(by_title) == 5
     first = next(row for row in rows if "Statement 1 " in row)
     assert "<td>Answered</td>" in first and "Veisystemet i sentrum" in first
     second = next(row for row in rows if "Statement 2 " in row)
     assert "<td>Not answered yet · Not public</td>" in second
     mine = next(row for row in rows if "Sykkelvei langs elva" in row)
     assert "<td>Being considered · 3 supporters</td>" in mine
-    follow = next(row for row in rows if "Veiforum" in row)
-    assert "Forum I follow" in follow
+    follow = next(row for row in rows if "Forum I follow" in row)
+    assert ">Veiforum</a>" in follow and "<td>Project forum</td>" in follow
     # Links to the other parts' pages, where they exist.
     if _exists("statement-detail", process.slug, hearing.pk, 1):
         assert f'href="/medvirkning/veisystemet/horing/{hearing.pk}/uttalelse/1/"' in first
     if _exists("proposal-detail", process.slug, proposal.pk):
         assert f'href="/medvirkning/veisystemet/forslag/{proposal.pk}/"' in mine
+    followed_topic = next(row for row in rows if "Parkering i sentrum" in row)
+    assert "Topic I follow" in followed_topic and "<td>Veiforum</td>" in followed_topic
     if _exists("forum-detail", forum.slug):
         assert 'href="/forum/veiforum/"' in follow
+    if _exists("topic-detail", forum.slug, topic.pk):
+        assert f'href="/forum/veiforum/{topic.pk}/"' in followed_topic
 
 
 def test_my_participation_pages_and_the_newest_come_first(

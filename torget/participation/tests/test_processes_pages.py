@@ -254,3 +254,17 @@ def test_process_page_shows_the_parts_after_the_documents(client: Client, road: 
     hearing_make(road, title="Høring om den nye traseen")
     html = _main(client.get("/medvirkning/veisystemet/", **EN).text)
     assert html.index('id="documents-heading"') < html.index("Høring om den nye traseen")
+
+
+def test_search_documents_for_a_rebuild_hold_only_published_processes(
+    road: Process, library: Unit
+) -> None:
+    from torget.participation.selectors.processes import process_search_documents
+
+    process_make(library, slug="utkast", title="Et utkast", published=False)
+    documents = list(process_search_documents(library.municipality))
+    assert [(d["kind"], d["title"], d["url"]) for d in documents] == [
+        ("process", "Omlegging av veisystemet i sentrum", "/medvirkning/veisystemet/")
+    ]
+    assert "gjennomgangstrafikken" in documents[0]["body"]
+    assert "**" not in documents[0]["body"]
