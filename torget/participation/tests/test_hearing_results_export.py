@@ -327,3 +327,25 @@ def test_a_hearing_of_another_process_slug_is_not_found(
     client.force_login(communicator)
     url = f"/ansatt/medvirkning/noe-annet/horing/{full_hearing.pk}/eksport.csv"
     assert client.get(url).status_code == 404
+
+
+def test_long_texts_and_long_words_wrap_within_the_page(closed_hearing: Hearing) -> None:
+    pdf = export._Bundle("Høring")
+    pdf.set_font(pdf.family, "", 11)
+    long_word = "Trafikksikkerhetstiltak" * 12
+    text = f"Start {long_word} midt\n\n" + "Mange ord om sentrum og bussen. " * 300 + "Slutten."
+    lines = pdf.wrap(text, pdf.epw)
+    assert all(pdf.get_string_width(line) <= pdf.epw + 0.01 for line in lines)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "").replace("\n", "")
+    statement = (
+        f"Start {long_word} midt\n\n" + "Mange ord om sentrum og bussen. " * 130 + "Slutten."
+    )
+    statement_make(closed_hearing, person("lang@example.no", "Lang Tekst"), statement)
+    statements = statement_list_for_export(hearing=closed_hearing)
+    body = export.statements_pdf(
+        closed_hearing, statements, hearing_counts(statements), language="en"
+    )
+    pages = pdf_pages(body)
+    assert len(pages) >= 3  # the cover, and the statement over more than one page
+    assert "Start" in pages[1] and "Slutten." not in pages[1]
+    assert "Slutten." in pages[-1]
