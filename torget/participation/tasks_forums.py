@@ -66,6 +66,11 @@ def _language(user: Any, municipality: Any) -> str:
     return str(user.language or municipality.malform)
 
 
+def _stop_link(municipality: Any, user_id: int, follow_ids: list[int]) -> str:
+    token = forum_selectors.unsubscribe_token(user_id=user_id, follow_ids=follow_ids)
+    return absolute_url(municipality, reverse("participation:forum-unsubscribe", args=[token]))
+
+
 def _post_context(message: Any, forum: Any) -> dict[str, Any]:
     thread = message.thread
     # thread_open writes the thread and its first message with the same moment.
@@ -124,16 +129,17 @@ def notify_forum_followers(message_id: int) -> int:
         "link": absolute_url(municipality, forum_selectors.message_path(message, forum)),
         "manage_link": absolute_url(municipality, reverse("participation:forum-follows")),
     }
+    # Someone who follows both the forum and the topic gets one e-mail, whose link stops both.
+    follows_by_user: dict[int, list[Any]] = {}
+    for follow in follows:
+        follows_by_user.setdefault(follow.user_id, []).append(follow)
     sent = failed = 0
-    seen: set[int] = set()
     with get_connection() as connection:
-        for follow in follows:
-            user = follow.user
-            if user.pk in seen:
-                continue  # follows both the forum and the topic: one e-mail
-            seen.add(user.pk)
+        for user_follows in follows_by_user.values():
+            user = user_follows[0].user
             if not forum_selectors.can_view_forum(user, forum):
                 continue
+            stop = _stop_link(municipality, user.pk, [f.pk for f in user_follows])
             try:
                 with transaction.atomic():
                     _notice, created = ForumNotice.objects.get_or_create(
@@ -144,7 +150,7 @@ def notify_forum_followers(message_id: int) -> int:
                     _send(
                         connection,
                         template="notice",
-                        context={**context, "user": user},
+                        context={**context, "user": user, "stop_link": stop},
                         language=_language(user, municipality),
                         to=user.email,
                         message_id=f"<forum-{message.pk}-{user.pk}@torget.{municipality.number}>",
@@ -177,11 +183,13 @@ def send_forum_daily_digest(day: str) -> int:
     start, end = day_bounds(date)
     forums_by_user: dict[int, set[int]] = defaultdict(set)
     threads_by_user: dict[int, set[int]] = defaultdict(set)
-    for user_id, forum_id, thread_id in (
+    follow_ids_by_user: dict[int, list[int]] = defaultdict(list)
+    for follow_id, user_id, forum_id, thread_id in (
         ForumFollow.objects.filter(frequency=FollowFrequency.DAILY, user__is_active=True)
         .exclude(user_id__in=ForumDigestSent.objects.filter(day=date).values("user_id"))
-        .values_list("user_id", "forum_id", "thread_id")
+        .values_list("pk", "user_id", "forum_id", "thread_id")
     ):
+        follow_ids_by_user[user_id].append(follow_id)
         if forum_id:
             forums_by_user[user_id].add(forum_id)
         if thread_id:
@@ -262,6 +270,9 @@ def send_forum_daily_digest(day: str) -> int:
                             "items": items,
                             "manage_link": absolute_url(
                                 municipality, reverse("participation:forum-follows")
+                            ),
+                            "stop_link": _stop_link(
+                                municipality, user_id, follow_ids_by_user[user_id]
                             ),
                         },
                         language=_language(user, municipality),

@@ -10,6 +10,7 @@ from torget.participation.views import forums as views
 urlpatterns: list[URLPattern] = [
     path("forum/", views.forum_list, name="forum-list"),
     path("forum/folger/", views.follow_list, name="forum-follows"),
+    path("forum/folger/stopp/<str:token>/", views.unsubscribe, name="forum-unsubscribe"),
     path("forum/<slug:slug>/", views.forum_detail, name="forum-detail"),
     path("forum/<slug:slug>/folg/", views.forum_follow, name="forum-follow"),
     path("forum/<slug:slug>/<int:thread_pk>/", views.topic_detail, name="topic-detail"),

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
+from django.core import signing
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.http import Http404
@@ -323,6 +324,34 @@ def follow_list_for_user(*, user: User, municipality: Municipality) -> list[Foru
         if follow.thread is not None:
             follow.topic_forum = forums.get(follow.thread.subject_id or 0)  # type: ignore[attr-defined]
     return [f for f in follows if f.forum is not None or getattr(f, "topic_forum", None)]
+
+
+# --- stopping e-mails from a link, without logging in ----------------------------------------
+
+UNSUBSCRIBE_SALT = "torget.participation.forums.unsubscribe"
+
+
+def unsubscribe_token(*, user_id: int, follow_ids: list[int]) -> str:
+    """A signed token that lets the holder of the e-mail stop these follows of `user_id`
+    (the follows that brought the e-mail), without logging in."""
+    return signing.dumps({"u": user_id, "f": sorted(follow_ids)}, salt=UNSUBSCRIBE_SALT)
+
+
+def follow_list_for_token(token: str) -> tuple[int, list[ForumFollow]] | None:
+    """The person and the follows that `token` names (those still there), or None for a
+    token that was not made here."""
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        user_id = int(data["u"])
+        follow_ids = [int(pk) for pk in data["f"]]
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+    follows = list(
+        ForumFollow.objects.filter(user_id=user_id, pk__in=follow_ids)
+        .select_related("forum", "thread")
+        .order_by("pk")
+    )
+    return user_id, follows
 
 
 # --- staff --------------------------------------------------------------------------------------

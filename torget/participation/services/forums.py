@@ -278,3 +278,11 @@ def follow_remove(*, user: User, forum: Forum | None = None, thread: Thread | No
     lookup: dict[str, Any] = {"forum": forum} if forum is not None else {"thread": thread}
     deleted, _rows = ForumFollow.objects.filter(user_id=user.pk, **lookup).delete()
     return deleted
+
+
+@transaction.atomic
+def follow_remove_listed(*, user_id: int, follow_ids: list[int]) -> int:
+    """Stop the follows `follow_ids` of the person `user_id` (from the signed link in a forum
+    e-mail: the token is the permission). Returns how many were removed."""
+    deleted, _rows = ForumFollow.objects.filter(user_id=user_id, pk__in=follow_ids).delete()
+    return deleted

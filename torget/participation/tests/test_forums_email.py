@@ -17,7 +17,7 @@ from torget.conversations.models import Thread
 from torget.organisation.models import Unit
 from torget.organisation.workinghours import OSLO
 from torget.pages.models import FollowFrequency
-from torget.participation.models import Forum, ForumDigestSent, ForumNotice
+from torget.participation.models import Forum, ForumDigestSent, ForumFollow, ForumNotice
 from torget.participation.services import forums as services
 from torget.participation.tasks_forums import notify_forum_followers, send_forum_daily_digest
 from torget.participation.tests.factories import forum_make
@@ -181,6 +181,7 @@ def test_daily_digest_lists_the_days_posts_once_per_person(
     assert "Skole: Skolevei" in body  # a topic followed on its own
     assert "Mitt eget emne" not in body and "Tirsdagsemne" not in body
     assert f"http://testserver/forum/kultur/{thread.pk}/#melding-" in body
+    assert "http://testserver/forum/folger/stopp/" in body
     assert ForumDigestSent.objects.get(user=resident).message_count == 3
     # Once per day: a second run sends nothing.
     assert send_forum_daily_digest.call(day="2026-03-02") == 0
@@ -202,3 +203,29 @@ def test_digest_command_sends_yesterdays_digest_and_nothing_when_nothing(
     call_command("send_forum_digests", "--day", "2026-03-03", stdout=out)
     assert "Sent 0 forum digest(s) for 2026-03-03." in out.getvalue()
     assert len(smtp_server.wait_for(1)) == 1
+
+
+def test_the_stop_link_in_an_email_stops_those_follows_without_log_in(
+    client: Any, library: Unit, resident: User, other_resident: User, smtp_server: Any
+) -> None:
+    import re
+
+    forum = forum_make(library, slug="kultur", title="Kultur")
+    thread = _topic(forum, other_resident)
+    run_tasks()
+    services.follow_set(user=resident, forum=forum)
+    services.follow_set(user=resident, thread=thread)
+    services.topic_reply(thread=thread, actor=other_resident, body="Ny info")
+    run_tasks()
+    [mail] = smtp_server.wait_for(1)
+    link = re.search(r"http://testserver(/forum/folger/stopp/[^/]+/)", mail.get_content())
+    assert link is not None
+    path = link.group(1)
+    page = client.get(path, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "the forum Kultur" in page and "the topic “Lesekveld”" in page
+    assert ForumFollow.objects.filter(user=resident).count() == 2  # a GET stops nothing
+    done = client.post(path, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "you no longer get these e-mails" in done
+    assert not ForumFollow.objects.filter(user=resident).exists()
+    forged = path.replace("stopp/", "stopp/x")
+    assert client.post(forged).status_code == 404

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 from django_tasks_db.models import DBTaskResult
 
 from torget.accounts.models import User
@@ -56,10 +57,11 @@ def test_closed_forum_refuses_topics_and_residents_replies_but_takes_answers(
     thread = services.topic_start(forum=forum, actor=resident, title="Åpningstider", body="Når?")
     Forum.objects.filter(pk=forum.pk).update(is_open=False)
     forum.refresh_from_db()
-    with pytest.raises(InvalidTransition, match="closed for new posts"):
-        services.topic_start(forum=forum, actor=resident, title="Ny", body="Tekst")
-    with pytest.raises(InvalidTransition, match="closed for new posts"):
-        services.topic_reply(thread=thread, actor=other_resident, body="Enig!")
+    with translation.override("en"):
+        with pytest.raises(InvalidTransition, match="closed for new posts"):
+            services.topic_start(forum=forum, actor=resident, title="Ny", body="Tekst")
+        with pytest.raises(InvalidTransition, match="closed for new posts"):
+            services.topic_reply(thread=thread, actor=other_resident, body="Enig!")
     answer = services.topic_reply(thread=thread, actor=communicator, body="Fra 10 til 16.")
     assert answer.role == AuthorRole.OFFICIAL
     assert Thread.objects.count() == 1 and thread.messages.count() == 2

@@ -256,6 +256,24 @@ def follow_list(request: HttpRequest) -> HttpResponse:
     return render(request, "participation/forums/follows.html", context)
 
 
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """Stop the follows named by the signed link in a forum e-mail, without logging in. The
+    link shows what will stop and asks for a click (POST), so that a mail scanner opening the
+    link stops nothing."""
+    found = selectors.follow_list_for_token(token)
+    if found is None:
+        return render(
+            request, "participation/forums/unsubscribe.html", {"invalid": True}, status=404
+        )
+    user_id, follows = found
+    if request.method == "POST":
+        services.follow_remove_listed(user_id=user_id, follow_ids=[f.pk for f in follows])
+        return render(request, "participation/forums/unsubscribe.html", {"done": True})
+    return render(request, "participation/forums/unsubscribe.html", {"follows": follows})
+
+
 # --- the staff pages ----------------------------------------------------------------------------
 
 
