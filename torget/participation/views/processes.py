@@ -28,7 +28,7 @@ from torget.organisation.models import Municipality, Unit
 from torget.pages.files import IMAGE_TYPES, PDF
 from torget.participation import policies
 from torget.participation.forms.processes import DocumentForm, PhasesForm, ProcessForm
-from torget.participation.models import ProcessDocument, ProcessKind
+from torget.participation.models import Process, ProcessDocument, ProcessKind
 from torget.participation.selectors import processes as selectors
 from torget.participation.services import processes as services
 from torget.participation.views import forums, hearings, proposals, shortviews
@@ -138,7 +138,7 @@ def manager_required(view: View) -> View:
     return wrapper
 
 
-def _staff_process(request: HttpRequest, slug: str) -> Any:
+def _staff_process(request: HttpRequest, slug: str) -> Process:
     return selectors.process_get_for_staff(
         municipality=_municipality(request), slug=slug, viewer=request.user
     )
