@@ -168,6 +168,7 @@ def street_map_png() -> bytes:
 
     image = Image.new("RGB", (800, 560), (246, 244, 238))
     draw = ImageDraw.Draw(image)
+    # The default font has no æ, ø or å: the labels are written without them.
     font = ImageFont.load_default(size=18)
     grey, red, green, blue = (150, 150, 150), (200, 40, 40), (40, 140, 60), (40, 90, 200)
     for y in (120, 280, 440):  # east-west streets
@@ -179,9 +180,9 @@ def street_map_png() -> bytes:
     draw.line([(400, 40), (400, 520)], fill=blue, width=4)  # the new cycle path
     draw.rectangle([(430, 300), (570, 420)], outline=(90, 90, 90), fill=(220, 220, 220), width=3)
     labels = [
-        ((70, 290), "Storgata (gågate)", green),
+        ((70, 290), "Storgata (bilfri)", green),
         ((70, 30), "Ringveien", red),
-        ((410, 50), "Sykkelvei", blue),
+        ((410, 75), "Sykkelvei", blue),
         ((440, 360), "P-hus", (60, 60, 60)),
         ((210, 130), "Kirkegata", (80, 80, 80)),
         ((210, 450), "Strandvegen", (80, 80, 80)),
