@@ -488,3 +488,32 @@ def test_process_part_is_empty_without_proposals_outside_input(
     request = rf.get("/")
     request.user = resident
     assert process_part(request, process) == ""
+
+
+def test_list_and_detail_cost_the_same_queries_however_many_proposals_and_comments(
+    client: Client, process: Process, resident: User, other_resident: User
+) -> None:
+    """No query per proposal on the list, and none per message on the proposal's page."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from torget.conversations.services import message_add_resident
+
+    first = submit(process, resident, "Først")
+    submit(process, other_resident, "Andre")
+    client.force_login(resident)
+
+    def count(url: str) -> int:
+        client.get(url)  # warm: the host, the banner and the map's extent are cached
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured.captured_queries)
+
+    few_list, few_detail = count(list_url(process)), count(detail_url(first))
+    for number in range(15):
+        submit(process, UserFactory(), f"Forslag {number}")
+    for number in range(6):
+        cache.clear()
+        message_add_resident(thread=first.thread, actor=other_resident, body=f"Kommentar {number}")
+    assert count(list_url(process)) == few_list
+    assert count(detail_url(first)) == few_detail
