@@ -262,6 +262,15 @@ def test_csv_and_open_data_carry_the_politicians_answers(
     assert data["total"]["answered"] == 1
     units = {u["slug"]: u for u in data["units"]}
     assert units["skolen"]["politician_answers"]["answers"] == 2
+    channels = {c["channel"]: c for c in data["channels"]}
+    assert channels["hearing"]["politician_answers"] == {
+        "answers": 3,
+        "threads": 3,
+        "politicians": 1,
+    }
+    assert channels["hearing"]["answered"] == 0
+    assert channels["forum"]["politician_answers"]["politicians"] == 2
+    assert channels["web"]["politician_answers"]["answers"] == 0
     months = {m["month"]: m for m in data["months"]}
     assert months["2026-03"]["politician_answers"]["threads"] == 2
 
