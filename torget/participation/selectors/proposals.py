@@ -8,12 +8,13 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Page, Paginator
-from django.db.models import Count
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from torget.accounts.models import User
+from torget.conversations.models import Message
 from torget.organisation.models import Municipality
 from torget.participation import policies
 from torget.participation.models import Phase, PhaseKind, Process, Proposal, ProposalStatus
@@ -39,10 +40,18 @@ def process_get_for_proposals(*, municipality: Municipality, slug: str, viewer: 
     return process
 
 
+def _with_hidden(proposals: QuerySet[Proposal]) -> QuerySet[Proposal]:
+    """Each proposal with `text_hidden_at`: when a moderator hid its text (the first message of
+    its thread), else None. Pages then show its title to moderators only."""
+    opening = Message.objects.filter(thread_id=OuterRef("thread_id")).order_by("created_at", "pk")
+    return proposals.annotate(text_hidden_at=Subquery(opening.values("hidden_at")[:1]))
+
+
 def proposal_page_for_process(*, process: Process, page: int | str | None) -> Page:
     """One page of `process`'s proposals, the most supported first (then the newest), each
-    with its author: two queries per page, however many there are."""
-    proposals = (
+    with its author and whether its text is hidden: two queries per page, however many there
+    are."""
+    proposals = _with_hidden(
         Proposal.objects.filter(process=process)
         .select_related("author")
         .order_by("-support_count", "-created_at", "-pk")
@@ -53,9 +62,11 @@ def proposal_page_for_process(*, process: Process, page: int | str | None) -> Pa
 def proposal_list_top(*, process: Process, limit: int = TOP_PROPOSALS) -> list[Proposal]:
     """The `limit` most supported proposals of `process` (ties: the newest first)."""
     return list(
-        Proposal.objects.filter(process=process)
-        .select_related("author")
-        .order_by("-support_count", "-created_at", "-pk")[:limit]
+        _with_hidden(
+            Proposal.objects.filter(process=process)
+            .select_related("author")
+            .order_by("-support_count", "-created_at", "-pk")
+        )[:limit]
     )
 
 
@@ -96,6 +107,17 @@ def proposal_get_for_viewer(*, process: Process, pk: int, viewer: AnyUser) -> Pr
         raise Http404("proposal")
     proposal.process = process
     return proposal
+
+
+def proposal_text_is_hidden(*, proposal: Proposal) -> bool:
+    """Whether a moderator hid the proposal's text (the first message of its thread)."""
+    opening = (
+        Message.objects.filter(thread_id=proposal.thread_id)
+        .order_by("created_at", "pk")
+        .values_list("hidden_at", flat=True)
+        .first()
+    )
+    return opening is not None
 
 
 def proposal_is_supported_by(*, proposal: Proposal, viewer: AnyUser) -> bool:

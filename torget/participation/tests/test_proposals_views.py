@@ -517,3 +517,33 @@ def test_list_and_detail_cost_the_same_queries_however_many_proposals_and_commen
         message_add_resident(thread=first.thread, actor=other_resident, body=f"Kommentar {number}")
     assert count(list_url(process)) == few_list
     assert count(detail_url(first)) == few_detail
+
+
+def test_a_proposal_whose_text_a_moderator_hid_loses_its_title_picture_and_drawing(
+    client: Client, process: Process, resident: User, other_resident: User, admin: User
+) -> None:
+    from torget.conversations.services import message_hide
+
+    proposal = submit(
+        process,
+        resident,
+        "Stygg tittel",
+        geometry={"type": "Point", "coordinates": [10.74, 59.91]},
+        image=SimpleUploadedFile("a.png", png_bytes()),
+        image_alt="Et bilde",
+    )
+    message_hide(message=proposal.thread.messages.get(), actor=admin, reason="Hets")
+    client.force_login(other_resident)
+    listing = html(client.get(list_url(process)))
+    assert "Stygg tittel" not in listing and "A proposal hidden by a moderator" in listing
+    page = html(client.get(detail_url(proposal)))
+    assert "Stygg tittel" not in page
+    assert "The text of this proposal has been hidden by a moderator." in page
+    assert client.get(f"{detail_url(proposal)}bilde/").status_code == 404
+    assert client.get(f"{detail_url(proposal)}tegning.geojson").status_code == 404
+    client.force_login(resident)  # the author sees why
+    assert "Reason: Hets" in text_of(client.get(detail_url(proposal)))
+    client.force_login(admin)  # the unit administrator moderates the library
+    listing = html(client.get(list_url(process)))
+    assert "Stygg tittel" in listing and "Hidden by a moderator" in listing
+    assert client.get(f"{detail_url(proposal)}bilde/").status_code == 200

@@ -151,6 +151,7 @@ def _render_list(
         "process": process,
         "page_obj": page_obj,
         "proposals": page_obj.object_list,
+        "can_moderate": can_moderate_unit(request.user, process.unit),
         "accepts_input": accepts,
         "input_window": selectors.input_window_text(process),
         "form": form if accepts and request.user.is_authenticated else None,
@@ -165,6 +166,17 @@ def _render_list(
 def _proposal(request: HttpRequest, slug: str, pk: int) -> Proposal:
     process = _process(request, slug)
     return selectors.proposal_get_for_viewer(process=process, pk=pk, viewer=request.user)
+
+
+def _shown_proposal(request: HttpRequest, slug: str, pk: int) -> Proposal:
+    """The proposal, unless a moderator hid its text and the viewer does not moderate (404):
+    its picture and drawing are hidden with it."""
+    proposal = _proposal(request, slug, pk)
+    if selectors.proposal_text_is_hidden(proposal=proposal) and not can_moderate_unit(
+        request.user, proposal.thread.unit
+    ):
+        raise Http404("hidden")
+    return proposal
 
 
 def _render_detail(
@@ -183,13 +195,16 @@ def _render_detail(
     # The proposal's text is the thread's first message; the rest is the conversation.
     opening = thread_messages[0] if thread_messages else None
     can_manage = policies.can_manage_process(user, process)
+    can_moderate = can_moderate_unit(user, thread.unit)
     geometry = proposal.geometry
     context = {
         "process": process,
         "proposal": proposal,
         "opening": opening,
         "thread_messages": thread_messages[1:],
-        "can_moderate": can_moderate_unit(user, thread.unit),
+        "can_moderate": can_moderate,
+        # A moderator hid the proposal's text: its title, picture and drawing go with it.
+        "text_hidden": bool(opening and opening.is_hidden and not can_moderate),
         "accepts_input": policies.accepts_input(process),
         "input_window": selectors.input_window_text(process),
         "supported": selectors.proposal_is_supported_by(proposal=proposal, viewer=user),
@@ -300,7 +315,7 @@ def proposal_status(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_GET
 def proposal_drawing(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """The proposal's drawing as a GeoJSON Feature, to download (404 without a drawing)."""
-    proposal = _proposal(request, slug, pk)
+    proposal = _shown_proposal(request, slug, pk)
     if not proposal.geometry:
         raise Http404("drawing")
     feature = {
@@ -325,7 +340,7 @@ def proposal_drawing(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_GET
 def proposal_image(request: HttpRequest, slug: str, pk: int) -> FileResponse:
     """The proposal's picture, shown inline with the type found when it was checked."""
-    proposal = _proposal(request, slug, pk)
+    proposal = _shown_proposal(request, slug, pk)
     if not proposal.image:
         raise Http404("image")
     try:
@@ -356,6 +371,7 @@ def process_part(request: HttpRequest, process: Process) -> str:
         "proposals": selectors.proposal_list_top(process=process) if count else [],
         "count": count,
         "accepts_input": accepts,
+        "can_moderate": can_moderate_unit(request.user, process.unit),
     }
     return render_to_string("participation/proposals/_process_part.html", context, request=request)
 
