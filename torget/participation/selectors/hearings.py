@@ -220,15 +220,18 @@ def statement_page_for_staff(
     hearing: Hearing,
     filters: StatementFilter,
     page: int | str | None,
-    with_notes: bool = True,
+    is_staff: bool = True,
 ) -> Page:
-    """One page of every statement of `hearing` (private ones too), by number, with all their
-    messages (hidden ones too; internal notes only `with_notes`: the unit's staff, not its
-    politicians) and attachments. "Unanswered" means the thread waits for the municipality."""
+    """One page of the statements of `hearing` by number, with all their messages (hidden
+    ones too) and attachments. The unit's staff (`is_staff`) see every statement and the
+    internal notes; its politicians, who are no staff, see the public statements without the
+    notes (as conversations.policies lets them see threads). "Unanswered" means the thread
+    waits for the municipality."""
     messages = Message.objects.select_related("author")
-    if not with_notes:
-        messages = messages.exclude(visibility=Visibility.INTERNAL)
     statements = _statements(hearing, messages).order_by("number")
+    if not is_staff:
+        messages = messages.exclude(visibility=Visibility.INTERNAL)
+        statements = _statements(hearing, messages).filter(is_public=True).order_by("number")
     if filters.section == 0:
         statements = statements.filter(section__isnull=True)
     elif filters.section is not None:
@@ -242,10 +245,12 @@ def statement_page_for_staff(
     return result
 
 
-def statement_list_by_ids(*, hearing: Hearing, ids: list[int]) -> list[Statement]:
-    """The statements of `hearing` with `ids`, with their threads (for answering them)."""
-    return list(
-        Statement.objects.filter(hearing=hearing, pk__in=ids)
-        .select_related("thread", "thread__unit")
-        .order_by("number")
-    )
+def statement_list_by_ids(
+    *, hearing: Hearing, ids: list[int], is_staff: bool = True
+) -> list[Statement]:
+    """The statements of `hearing` with `ids` (public ones only unless `is_staff`), with their
+    threads (for answering them)."""
+    statements = Statement.objects.filter(hearing=hearing, pk__in=ids)
+    if not is_staff:
+        statements = statements.filter(is_public=True)
+    return list(statements.select_related("thread", "thread__unit").order_by("number"))

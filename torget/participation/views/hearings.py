@@ -506,7 +506,7 @@ def _statements_render(
         )
     is_staff = has_role(request.user, hearing.process.unit, STAFF_ROLES)
     page_obj = selectors.statement_page_for_staff(
-        hearing=hearing, filters=filters, page=request.GET.get("page"), with_notes=is_staff
+        hearing=hearing, filters=filters, page=request.GET.get("page"), is_staff=is_staff
     )
     selected = set(answer_form.data.getlist("statements")) if answer_form.is_bound else set()  # type: ignore[attr-defined]
     context = {
@@ -536,7 +536,8 @@ def staff_hearing_statements(request: HttpRequest, slug: str, pk: int) -> HttpRe
     if request.method != "POST":
         return _statements_render(request, hearing, AnswerManyForm(choices=[]))
     ids = [int(v) for v in request.POST.getlist("statements") if v.isdigit()]
-    chosen = selectors.statement_list_by_ids(hearing=hearing, ids=ids)
+    is_staff = has_role(request.user, process.unit, STAFF_ROLES)
+    chosen = selectors.statement_list_by_ids(hearing=hearing, ids=ids, is_staff=is_staff)
     form = AnswerManyForm(request.POST, choices=[(s.pk, str(s.number)) for s in chosen])
     if form.is_valid():
         try:
