@@ -336,3 +336,30 @@ def test_forum_and_topic_pages_cost_the_same_queries_for_more_posts(
     services.topic_reply(thread=thread, actor=resident, body="Svar 3")
     after = (cost("/forum/kultur/"), cost(f"/forum/kultur/{thread.pk}/"))
     assert after == before
+
+
+def test_blocked_resident_gets_the_reason_and_keeps_the_text(
+    client: Client, library: Unit, resident: User, moderator: User
+) -> None:
+    from torget.conversations.services import user_block
+
+    forum_make(library, slug="kultur")
+    user_block(municipality=library.municipality, user=resident, actor=moderator, reason="Hets")
+    client.force_login(resident)
+    response = client.post("/forum/kultur/", {"title": "Emne", "body": "Min tekst"}, **EN)
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "Your account has been blocked from writing here." in html and "Min tekst" in html
+    assert not Thread.objects.exists()
+
+
+def test_forum_of_an_unpublished_process_is_hidden_from_residents(
+    client: Client, library: Unit, communicator: User
+) -> None:
+    forum_make(
+        library, slug="vei", title="Veiforum", process=process_make(library, published=False)
+    )
+    assert client.get("/forum/vei/").status_code == 404
+    assert "Veiforum" not in client.get("/forum/", **EN).content.decode()
+    client.force_login(communicator)
+    assert "Veiforum" in client.get("/forum/vei/", **EN).content.decode()
