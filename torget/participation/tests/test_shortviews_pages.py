@@ -4,10 +4,12 @@ the staff page (add, moderate, withdraw) and the parts on the process pages."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from conftest import run_tasks
 from torget.accounts.models import User
@@ -18,6 +20,13 @@ from torget.participation.tests.factories import process_make
 from torget.participation.views import shortviews as views
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """The messages are checked in English (the msgids), whatever the default language."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 from django_tasks_db.models import DBTaskResult
 
 from conftest import run_tasks
@@ -23,6 +26,13 @@ from torget.participation.tasks_shortviews import recompute
 from torget.participation.tests.factories import process_make
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """The messages are checked in English (the msgids), whatever the default language."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
