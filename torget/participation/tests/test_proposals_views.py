@@ -168,6 +168,33 @@ def test_submit_with_a_typed_line_publishes_and_redirects(
     assert proposal.author == resident
 
 
+def test_submit_with_a_picture_and_a_drawn_area_from_the_map(
+    client: Client, process: Process, resident: User
+) -> None:
+    client.force_login(resident)
+    area = {
+        "type": "Polygon",
+        "coordinates": [[[10.74, 59.91], [10.75, 59.91], [10.75, 59.92], [10.74, 59.91]]],
+    }
+    response = client.post(
+        list_url(process),
+        {
+            "title": "Park i stedet for parkering",
+            "body": "Gjør plassen om til en park.",
+            "image": SimpleUploadedFile("park.png", png_bytes(), content_type="image/png"),
+            "image_alt": "Skisse av plassen med trær og benker",
+            "drawing": json.dumps(area),  # what static/js/proposal_map.js writes
+        },
+    )
+    assert response.status_code == 302
+    proposal = Proposal.objects.get()
+    assert proposal.geometry == area
+    assert proposal.image_type == "image/png"
+    assert proposal.image_alt == "Skisse av plassen med trær og benker"
+    page = text_of(client.get(detail_url(proposal)))
+    assert "An area with 3 corners around" in page
+
+
 @pytest.mark.parametrize(
     ("drawing", "message"),
     [
@@ -547,3 +574,16 @@ def test_a_proposal_whose_text_a_moderator_hid_loses_its_title_picture_and_drawi
     listing = html(client.get(list_url(process)))
     assert "Stygg tittel" in listing and "Hidden by a moderator" in listing
     assert client.get(f"{detail_url(proposal)}bilde/").status_code == 200
+
+
+def test_the_process_pages_show_the_proposals_part(
+    client: Client, process: Process, resident: User, communicator: User
+) -> None:
+    proposal = submit(process, resident, "Et forslag på prosessiden")
+    public = html(client.get(f"/medvirkning/{process.slug}/"))
+    assert 'id="proposals-part-heading"' in public
+    assert f'href="{detail_url(proposal)}"' in public and "See the 1 proposal" in public
+    client.force_login(communicator)
+    staff = html(client.get(f"/ansatt/medvirkning/{process.slug}/"))
+    assert 'id="staff-proposals-heading"' in staff
+    assert "See and answer the 1 proposal" in staff
