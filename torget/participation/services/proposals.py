@@ -10,6 +10,7 @@ many *others* back it.
 from __future__ import annotations
 
 import datetime
+import io
 import json
 import uuid
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -34,6 +36,40 @@ from torget.participation.selectors.proposals import input_window_text
 MAX_TITLE = 150
 MAX_ALT = 300
 _EXTENSIONS = {files.PNG: "png", files.JPEG: "jpg", files.WEBP: "webp"}
+# The list shows each picture this wide (twice its CSS width, for sharp screens).
+THUMBNAIL_WIDTH = 240
+
+
+def thumbnail_name(image_name: str) -> str:
+    """Where the small copy of a proposal's picture is stored, next to the picture."""
+    return f"{image_name}.small.webp"
+
+
+def _thumbnail(image: File) -> bytes:
+    """A small WebP copy of a checked picture, for the list of proposals. Decoding the
+    picture is also the last check of it: one that Pillow cannot read (cut off, or a
+    decompression bomb) raises ValidationError."""
+    from PIL import Image
+
+    image.seek(0)
+    try:
+        with Image.open(image) as picture:
+            picture.thumbnail((THUMBNAIL_WIDTH, THUMBNAIL_WIDTH * 4))
+            converted = picture.convert("RGBA" if picture.has_transparency_data else "RGB")
+            out = io.BytesIO()
+            converted.save(out, format="WEBP", quality=80)
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise ValidationError(
+            {
+                "image": [
+                    _("The picture %(name)s could not be read. Save it again and choose it anew.")
+                    % {"name": image.name}
+                ]
+            }
+        ) from exc
+    finally:
+        image.seek(0)
+    return out.getvalue()
 
 
 def _account(actor: User | AnonymousUser | None) -> User:
@@ -123,6 +159,7 @@ def proposal_submit(
             geometry = drawing_parse(json.dumps(geometry))
         except ValidationError as exc:
             raise ValidationError({"drawing": exc.messages}) from exc
+    small = _thumbnail(image) if image is not None else None
     now = at or timezone.now()
     thread = conversations.thread_open(
         unit=process.unit,
@@ -151,6 +188,8 @@ def proposal_submit(
         proposal.image_type = checked.content_type
         proposal.image_size = checked.size
         proposal.image_alt = alt
+        if small is not None:
+            proposal.image.storage.save(thumbnail_name(proposal.image.name), ContentFile(small))
     proposal.save()
     thread.subject = proposal
     thread.save(update_fields=["subject_type", "subject_id"])

@@ -392,6 +392,32 @@ def test_picture_is_served_inline_with_its_checked_type(
     assert response["Content-Type"] == "image/png"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert b"".join(response.streaming_content) == png_bytes()  # type: ignore[attr-defined]
+    # the list shows a small WebP copy
+    assert f'src="{detail_url(proposal)}bilde/?size=small"' in html(client.get(list_url(process)))
+    small = client.get(f"{detail_url(proposal)}bilde/?size=small")
+    assert small["Content-Type"] == "image/webp"
+    content = b"".join(small.streaming_content)  # type: ignore[attr-defined]
+    assert content[:4] == b"RIFF" and content[8:12] == b"WEBP"
+
+
+def test_a_picture_that_cannot_be_read_is_refused_keeping_the_text(
+    client: Client, process: Process, resident: User
+) -> None:
+    client.force_login(resident)
+    cut_off = png_bytes()[:30]  # a PNG's first bytes, and then nothing
+    response = client.post(
+        list_url(process),
+        {
+            "title": "Avkuttet",
+            "body": "Teksten blir.",
+            "image": SimpleUploadedFile("kuttet.png", cut_off),
+            "image_alt": "Et bilde",
+        },
+    )
+    assert response.status_code == 422
+    assert "The picture kuttet.png could not be read." in text_of(response)
+    assert 'id="proposal_image_error"' in html(response)
+    assert 'value="Avkuttet"' in html(response) and not Proposal.objects.exists()
 
 
 def test_support_button_works_without_javascript_and_says_its_state(

@@ -339,18 +339,24 @@ def proposal_drawing(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @require_GET
 def proposal_image(request: HttpRequest, slug: str, pk: int) -> FileResponse:
-    """The proposal's picture, shown inline with the type found when it was checked."""
+    """The proposal's picture, shown inline with the type found when it was checked; with
+    ?size=small its small copy for the list (the picture itself where there is none)."""
     proposal = _shown_proposal(request, slug, pk)
     if not proposal.image:
         raise Http404("image")
+    storage, name = proposal.image.storage, proposal.image.name
+    content_type, filename = proposal.image_type, proposal.image_name
+    if request.GET.get("size") == "small" and storage.exists(services.thumbnail_name(name)):
+        name, content_type = services.thumbnail_name(name), "image/webp"
+        filename = ""
     try:
-        handle = proposal.image.open("rb")
+        handle = storage.open(name, "rb")
     except FileNotFoundError as exc:
         raise Http404("image file") from exc
     response = FileResponse(
         handle,
-        filename=proposal.image_name or proposal.image.name.rsplit("/", 1)[-1],
-        content_type=proposal.image_type,
+        filename=filename or name.rsplit("/", 1)[-1],
+        content_type=content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
