@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 
 from torget.accounts.models import User
@@ -18,6 +18,7 @@ from torget.conversations.models import Message, ThreadStatus, Visibility
 from torget.conversations.selectors import visible_messages
 from torget.organisation.models import STAFF_ROLES, Municipality, Role
 from torget.organisation.policies import has_role
+from torget.pages import files
 from torget.participation import policies
 from torget.participation.models import (
     Hearing,
@@ -29,6 +30,10 @@ from torget.participation.models import (
 
 AnyUser = User | AnonymousUser
 STATEMENTS_PER_PAGE = 20
+# The short name of each type an attachment may have ("PDF", "DOCX"), for the link text.
+TYPE_LABELS: dict[str, str] = {}
+for _extension, _content_type in files.TYPES_BY_EXTENSION.items():
+    TYPE_LABELS.setdefault(_content_type, _extension.upper())
 # Who may read every statement of a hearing on the staff page: the unit's staff, and its
 # politicians (who may answer in the hearing channel: conversations.policies).
 STATEMENT_READER_ROLES = frozenset({*STAFF_ROLES, Role.POLITICIAN})
@@ -98,6 +103,10 @@ def _attach(statements: list[Statement], hearing: Hearing) -> list[Statement]:
         messages: list[Message] = getattr(thread, "visible", [])
         for message in messages:
             message.thread = thread
+        for attachment in statement.attachments.all():
+            attachment.type_label = TYPE_LABELS.get(  # type: ignore[attr-defined]
+                attachment.content_type, attachment.content_type
+            )
         statement.first_messages = messages[:1]  # type: ignore[attr-defined]
         statement.later_messages = messages[1:]  # type: ignore[attr-defined]
     return statements
@@ -165,7 +174,7 @@ def statement_get_for_viewer(*, hearing: Hearing, number: int, viewer: AnyUser) 
         messages = messages.exclude(visibility=Visibility.INTERNAL)
     loaded = list(messages.filter(thread=statement.thread).order_by("created_at", "pk"))
     statement.thread.visible = loaded  # type: ignore[attr-defined]
-    statement.attachment_list = list(statement.attachments.all())  # type: ignore[attr-defined]
+    prefetch_related_objects([statement], "attachments")
     statement.thread.unit = hearing.process.unit
     _attach([statement], hearing)
     return statement

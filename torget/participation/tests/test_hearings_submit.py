@@ -206,7 +206,7 @@ def test_an_attachment_is_stored_with_its_type_and_size_and_listed(
     assert attachment.content_type == files.PDF and attachment.original_name == "skisse.pdf"
     assert attachment.size == len(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
     page = client.get(hearing.get_absolute_url(), **EN).text
-    assert "skisse.pdf" in page and "application/pdf" in page and "bytes" in page
+    assert "skisse.pdf</a>" in page and "(PDF, 45" in page
 
 
 def test_html_named_pdf_is_refused_with_the_text_kept(
