@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client, RequestFactory
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from conftest import run_tasks
 from torget.accounts.models import User
@@ -55,9 +55,10 @@ def _public(hearing: Hearing) -> str:
 def test_the_result_cannot_be_published_before_the_closing_date(
     open_hearing: Hearing, communicator: User
 ) -> None:
-    with pytest.raises(ValidationError) as refused:
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
         services.result_publish(hearing=open_hearing, actor=communicator, text=RESULT)
-    assert "when the hearing has closed" in str(refused.value)
+    with translation.override("en"):
+        assert "when the hearing has closed" in str(refused.value.messages[0])
     open_hearing.refresh_from_db()
     assert open_hearing.result == "" and open_hearing.result_published_at is None
 
@@ -116,7 +117,8 @@ def test_result_part_is_empty_until_published(closed_hearing: Hearing, communica
     request = RequestFactory().get("/")
     assert result_part(request, closed_hearing) == ""
     request.user = communicator
-    staff = staff_result_part(request, closed_hearing)
+    with translation.override("en"):
+        staff = staff_result_part(request, closed_hearing)
     assert "Publish the result" in staff and "eksport.csv" in staff and "eksport.pdf" in staff
     assert "Unpublish the result" not in staff
 
