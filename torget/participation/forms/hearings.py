@@ -136,10 +136,14 @@ class FollowUpForm(_Form):
     )
 
 
-def _moment(label: Any) -> forms.DateTimeField:
+def _moment(label: Any, required: Any) -> forms.DateTimeField:
     return forms.DateTimeField(
         label=label,
-        input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        error_messages={
+            "required": required,
+            "invalid": _("Give a date and a time, e.g. 15.01.2027 23:59."),
+        },
+        input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%d.%m.%Y %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT),
         help_text=_("Date and time, Norwegian time."),
     )
@@ -147,15 +151,19 @@ def _moment(label: Any) -> forms.DateTimeField:
 
 class HearingForm(_Form):
     id_prefix = "hearing"
-    title = forms.CharField(label=_("Title"), max_length=MAX_TITLE)
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=MAX_TITLE,
+        error_messages={"required": _("Give the hearing a title.")},
+    )
     intro = forms.CharField(
         label=_("Introduction"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text=_("Markdown: blank lines make paragraphs, # makes a heading."),
     )
-    opens_at = _moment(_("Opens"))
-    closes_at = _moment(_("Closing date"))
+    opens_at = _moment(_("Opens"), _("Give the opening time."))
+    closes_at = _moment(_("Closing date"), _("Give the closing date."))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
