@@ -121,7 +121,7 @@ def statements_csv(statements: Iterable[ExportStatement], *, language: str) -> b
 
 @dataclass
 class _Appendix:
-    """An attached PDF to insert after page `after` (0-based count of the bundle's pages)."""
+    """An attached PDF to insert after page number `after` of the bundle (counted from 1)."""
 
     after: int
     reader: PdfReader
