@@ -210,7 +210,7 @@ def test_staff_list_shows_private_and_hidden_statements_marked_and_filters_by_se
 
 
 def test_the_public_page_costs_the_same_queries_for_5_and_20_statements(
-    client: Client, process: Process, communicator: User
+    client: Client, process: Process, communicator: User, resident: User
 ) -> None:
     def measure(hearing: Hearing) -> int:
         with CaptureQueriesContext(connection) as queries:
@@ -235,6 +235,7 @@ def test_the_public_page_costs_the_same_queries_for_5_and_20_statements(
         content_type="application/pdf",
         size=3,
     )
+    client.force_login(resident)  # logged in: the list is rendered on every request
     measure(small)  # warm the caches (content types, the municipality)
     few, many = measure(small), measure(large)
     assert many == few, f"{few} queries for 5 statements, {many} for 20"
@@ -304,3 +305,24 @@ def test_a_politician_sees_and_answers_only_public_statements(
     assert forged.status_code == 422
     assert not Message.objects.filter(thread=private.thread, role=AuthorRole.OFFICIAL).exists()
     assert client.post(url, {"statements": [public.pk], "body": "Svar"}).status_code == 302
+
+
+def test_anonymous_visitors_get_the_list_from_a_short_cache_logged_in_ones_fresh(
+    client: Client, hearing: Hearing, resident: User, other_resident: User, settings: Any
+) -> None:
+    settings.ANONYMOUS_CACHE_SECONDS = 60
+    statement_make(hearing, resident, body="Det første innspillet")
+    first = client.get(f"{hearing.get_absolute_url()}?page=1", **EN).text
+    assert "Det første innspillet" in first
+    statement_make(hearing, other_resident, body="Det andre innspillet")
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(f"{hearing.get_absolute_url()}?page=1", **EN).text
+    assert "Det andre innspillet" not in again  # the cached copy, for at most a minute
+    assert not any("participation_statement" in q["sql"] for q in queries.captured_queries)
+    assert "Det andre innspillet" in client.get(hearing.get_absolute_url(), **EN).text
+    client.force_login(resident)
+    fresh = client.get(f"{hearing.get_absolute_url()}?page=1", **EN).text
+    assert "Det andre innspillet" in fresh
+    settings.ANONYMOUS_CACHE_SECONDS = 0
+    client.logout()
+    assert "Det andre innspillet" in client.get(f"{hearing.get_absolute_url()}?page=1").text

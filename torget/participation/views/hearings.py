@@ -12,16 +12,19 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -134,6 +137,36 @@ def _statement_form(request: HttpRequest, hearing: Hearing, bound: bool) -> Stat
     return StatementForm(sections=sections, initial=initial)
 
 
+def _statements_html(request: HttpRequest, hearing: Hearing, can_moderate: bool) -> str:
+    """The public statements, one page (?page=N). For anonymous visitors the rendered list is
+    kept ANONYMOUS_CACHE_SECONDS per hearing, page and language, as the anonymous page cache
+    keeps whole pages (core.asgi_cache, which leaves pages with a query string to Django): the
+    same freshness, and no queries or rendering of 20 statements per request. Logged-in
+    visitors always get a fresh list (it has their report and moderation forms)."""
+    number = request.GET.get("page", "")
+    seconds = settings.ANONYMOUS_CACHE_SECONDS
+    key = None
+    if not request.user.is_authenticated and seconds > 0 and len(number) <= 6:
+        key = f"participation:hearing-statements:{hearing.pk}:{number}:{get_language()}"
+        cached = cache.get(key)
+        if cached is not None:
+            return mark_safe(cached)  # noqa: S308 - rendered by the template below
+    page_obj = selectors.statement_page_public(hearing=hearing, viewer=request.user, page=number)
+    html = render_to_string(
+        "participation/hearings/_statements_section.html",
+        {
+            "page_obj": page_obj,
+            "process": hearing.process,
+            "hearing": hearing,
+            "can_moderate": can_moderate,
+        },
+        request=request,
+    )
+    if key is not None:
+        cache.set(key, str(html), seconds)
+    return html
+
+
 def _hearing_render(
     request: HttpRequest, hearing: Hearing, form: StatementForm | None, status: int = 200
 ) -> HttpResponse:
@@ -143,9 +176,7 @@ def _hearing_render(
         {"section": section, "html": _markdown(request, section.body)}
         for section in hearing.sections.all()
     ]
-    page_obj = selectors.statement_page_public(
-        hearing=hearing, viewer=user, page=request.GET.get("page")
-    )
+    can_moderate = user.is_authenticated and can_moderate_unit(user, process.unit)
     state = hearing_state(hearing)
     context = {
         "process": process,
@@ -155,11 +186,11 @@ def _hearing_render(
         **state,
         "closed_message": services.closed_message(hearing),
         "result_html": hearing_results.result_part(request, hearing),
-        "page_obj": page_obj,
+        "statements_html": _statements_html(request, hearing, can_moderate),
         "own_statements": selectors.statement_list_own(hearing=hearing, viewer=user),
         "form": form,
         "files_lost": form is not None and form.is_bound and bool(request.FILES),
-        "can_moderate": user.is_authenticated and can_moderate_unit(user, process.unit),
+        "can_moderate": can_moderate,
         "login_url": f"{reverse('account_login')}?next="
         + f"{hearing.get_absolute_url()}%23statement-form",
     }
