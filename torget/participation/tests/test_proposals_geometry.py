@@ -4,9 +4,11 @@ GeoJSON) and what it refuses with a message a resident understands."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from torget.participation.geometry import (
     MAX_VERTICES,
@@ -21,6 +23,13 @@ BOWTIE = {
         [[10.70, 59.90], [10.80, 59.95], [10.80, 59.90], [10.70, 59.95], [10.70, 59.90]]
     ],
 }
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Messages in English (the msgids), whatever the catalogues translate them to."""
+    with translation.override("en"):
+        yield
 
 
 def refusal(text: str) -> ValidationError:

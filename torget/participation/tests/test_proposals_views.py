@@ -8,13 +8,14 @@ import datetime
 import io
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, RequestFactory
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests.factories import UserFactory
 from torget.accounts.models import User
@@ -30,6 +31,13 @@ BOWTIE = (
     "[10.70, 59.95], [10.70, 59.90]]]}"
 )
 LINE_TEXT = "59.91, 10.74\n59.92, 10.74\n59.93, 10.74\n59.94, 10.74"
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Messages in English (the msgids), whatever the catalogues translate them to."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
