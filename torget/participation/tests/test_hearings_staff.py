@@ -326,3 +326,16 @@ def test_anonymous_visitors_get_the_list_from_a_short_cache_logged_in_ones_fresh
     settings.ANONYMOUS_CACHE_SECONDS = 0
     client.logout()
     assert "Det andre innspillet" in client.get(f"{hearing.get_absolute_url()}?page=1").text
+
+
+def test_reindex_documents_are_the_published_hearings(
+    process: Process, hearing: Hearing, library: Unit
+) -> None:
+    from torget.participation.search import hearing_document_by_id, hearing_documents
+
+    draft = hearing_make(process_make(library, slug="utkast", published=False))
+    documents = list(hearing_documents(process.municipality))
+    assert [d["object_id"] for d in documents] == [hearing.pk]
+    assert documents[0]["kind"] == "hearing" and "Del 2" in documents[0]["body"]
+    assert documents[0]["url"] == hearing.get_absolute_url()
+    assert hearing_document_by_id(draft.pk) is None

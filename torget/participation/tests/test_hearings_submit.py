@@ -285,3 +285,10 @@ def test_an_unpublished_process_has_no_public_hearing_page(
     assert _post(client, hearing).status_code == 404
     with pytest.raises(PermissionDenied):
         statement_make(hearing, resident)
+
+
+def test_a_statement_is_shown_escaped(client: Client, hearing: Hearing, resident: User) -> None:
+    statement_make(hearing, resident, body='<script>alert("x")</script> <b>fet</b>')
+    page = client.get(hearing.get_absolute_url(), **EN).text
+    assert "<script>alert" not in page and "<b>fet</b>" not in page
+    assert "&lt;script&gt;" in page and "&lt;b&gt;fet&lt;/b&gt;" in page
