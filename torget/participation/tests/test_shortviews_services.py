@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -273,3 +274,40 @@ def test_recompute_twice_is_safe(process: Process, communicator: User, resident:
     second = recompute(process.pk)
     assert first == second
     assert OpinionGroups.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_votes_of_one_account_count_once(
+    process: Process, communicator: User, resident: User
+) -> None:
+    """Two requests of the same account at the same moment: the unique constraint stops the
+    second insert, which then changes the first vote; the counts stay equal to the votes."""
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs two connections writing at once (PostgreSQL)")
+    view = staff_view(process, communicator)
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def cast(choice: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            with translation.override("en"):
+                services.vote_cast(short_view=view, actor=resident, choice=choice)
+        except BaseException as exc:  # noqa: BLE001 — reported by the assertion below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=cast, args=(choice,)) for choice in (1, -1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert ShortViewVote.objects.filter(short_view=view).count() == 1
+    view.refresh_from_db()
+    assert view.vote_count == 1
+    assert (view.agree_count, view.disagree_count) in ((1, 0), (0, 1))
+    assert pending_tasks() == 1
