@@ -7,15 +7,17 @@ chain). So the copies are kept and answered here, before Django is called at all
 
 What is cached, and why that is safe:
 
-- Requests: GET or HEAD without a query string, whose only cookie, if any, is the language
-  choice. Any other cookie (session, CSRF, messages) means the page may be someone's own, so
-  the request goes to Django untouched. Never under /static/ and /media/ (WhiteNoise and the
-  file views answer those) nor the staff and account areas, which must never be shared.
+- Requests: GET or HEAD without a query string, or with only a page number (`?page=2`, the
+  paged public lists: a hearing's statements, proposals, topics), whose only cookie, if any, is
+  the language choice. Any other cookie (session, CSRF, messages) means the page may be
+  someone's own, so the request goes to Django untouched. Never under /static/ and /media/
+  (WhiteNoise and the file views answer those) nor the staff and account areas, which must
+  never be shared.
 - Responses: complete 200s with a Content-Length (Django sets one on every response that is not
   streamed), no Set-Cookie, no Cache-Control private/no-store/no-cache (`never_cache`, e.g.
   /healthz) and no Vary beyond Accept-Language and Cookie, the two the key covers.
-- The key: scheme (and X-Forwarded-Proto), host without the port, path and the language asked
-  for (the cookie's, else Accept-Language's, see `language_asked_for`). "None asked for" means
+- The key: scheme (and X-Forwarded-Proto), host without the port, path with its page number,
+  if any, and the language asked for (the cookie's, else Accept-Language's, see `language_asked_for`). "None asked for" means
   the municipality's målform, which is fixed per host, so the key needs no database.
 - The copy is the very status, headers and body Django sent, so CSP, Vary, Content-Language and
   X-Frame-Options are exactly those of a fresh page. HEAD is answered from the GET copy.
@@ -37,6 +39,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
@@ -54,11 +57,13 @@ Message = Mapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-# (scheme, X-Forwarded-Proto, host without port, path, language asked for or None)
+# (scheme, X-Forwarded-Proto, host without port, path (with ?page=N), language or None)
 Key = tuple[str, bytes, str, str, str | None]
 
 # /static/ and /media/ are files; /ansatt/, /konto/ and /drift/ are for staff and accounts.
 UNCACHED_PREFIXES = ("/static/", "/media/", "/ansatt/", "/konto/", "/drift/")
+# The one query string a shared page may have: a page number of a paged public list (or none).
+_PAGE_ONLY = re.compile(rb"(?:page=[1-9][0-9]{0,5})?")
 REFUSING_CACHE_CONTROL = (b"private", b"no-store", b"no-cache")
 KEYED_VARY = {b"accept-language", b"cookie", b""}
 
@@ -214,7 +219,7 @@ class AnonymousPageCache:
         if (
             scope["type"] != "http"
             or scope["method"] not in ("GET", "HEAD")
-            or scope["query_string"]
+            or not _PAGE_ONLY.fullmatch(scope["query_string"])
             or scope["path"].startswith(UNCACHED_PREFIXES)
             or settings.ANONYMOUS_CACHE_SECONDS <= 0
         ):
@@ -235,7 +240,10 @@ class AnonymousPageCache:
             return None
         # Behind a proxy Django takes http or https from X-Forwarded-Proto (and redirects http
         # when TORGET_HTTPS is on): a copy is only for requests that say the same.
-        return (scope.get("scheme", "http"), forwarded_proto, site, scope["path"], language)
+        path = scope["path"]
+        if scope["query_string"]:
+            path = f"{path}?{scope['query_string'].decode('ascii')}"
+        return (scope.get("scheme", "http"), forwarded_proto, site, path, language)
 
     async def _fetch(self, key: Key, scope: Scope, receive: Receive, send: Send) -> None:
         """Let Django answer, pass the answer on as it comes, and keep a copy if it may be shared.

@@ -312,6 +312,10 @@ def test_cache_keeps_a_page_sent_in_chunks_whole(clock: Clock) -> None:
     ("path", "method", "query"),
     [
         ("/", "GET", b"side=2"),
+        ("/", "GET", b"page=2&q=vann"),
+        ("/", "GET", b"page=0"),
+        ("/", "GET", b"page=02"),
+        ("/", "GET", b"page="),
         ("/", "POST", b""),
         ("/ansatt/", "GET", b""),
         ("/konto/login/", "GET", b""),
@@ -326,6 +330,15 @@ def test_cache_leaves_other_requests_to_django(
     for _ in range(2):
         get(cache, path, method=method, query=query)
     assert fake.calls == 2
+
+
+def test_cache_keeps_each_page_of_a_paged_list_apart(clock: Clock) -> None:
+    cache, fake = fake_cache(clock)
+    for query in (b"page=2", b"page=3", b"page=2", b""):
+        get(cache, "/medvirkning/plan/horing/1/", query=query)
+    assert fake.calls == 3
+    get(cache, "/medvirkning/plan/horing/1/", query=b"page=3")
+    assert fake.calls == 3
 
 
 def test_cache_off_when_seconds_is_zero(clock: Clock, settings: Settings) -> None:
