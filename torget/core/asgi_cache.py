@@ -17,8 +17,9 @@ What is cached, and why that is safe:
   streamed), no Set-Cookie, no Cache-Control private/no-store/no-cache (`never_cache`, e.g.
   /healthz) and no Vary beyond Accept-Language and Cookie, the two the key covers.
 - The key: scheme (and X-Forwarded-Proto), host without the port, path with its page number,
-  if any, and the language asked for (the cookie's, else Accept-Language's, see `language_asked_for`). "None asked for" means
-  the municipality's målform, which is fixed per host, so the key needs no database.
+  if any, and the language asked for (the cookie's, else Accept-Language's, see
+  `language_asked_for`). "None asked for" means the municipality's målform, which is fixed per
+  host, so the key needs no database.
 - The copy is the very status, headers and body Django sent, so CSP, Vary, Content-Language and
   X-Frame-Options are exactly those of a fresh page. HEAD is answered from the GET copy.
 
