@@ -19,7 +19,9 @@ is never answered from the anonymous page cache, so Django renders every request
 baseline is nginx on this machine serving the very bytes Torget answered, as a static file,
 in the same run. The SQL queries of one render are counted in another child process on the
 same database, for the large hearing and the small one: a page must cost the same number of
-queries however many statements the hearing has.
+queries however many statements the hearing has. For the findings only (no ratio), page 1
+without a query string is loaded the same way: the anonymous page cache may answer it, which
+shows what paged URLs would get if the cache took them too.
 """
 
 from __future__ import annotations
@@ -348,9 +350,9 @@ def _child(argv: list[str]) -> None:
 # --- in the parent: load and compare --------------------------------------------------------
 
 
-def check_page(path: str, page: Page) -> None:
-    """Fail loudly unless the page is the hearing's page 2 with statements 21 to 40 and their
-    answers: measuring an error page fast would be worse than measuring nothing."""
+def check_page(path: str, page: Page, number: int = PAGE) -> None:
+    """Fail loudly unless the page is the hearing's page `number` (page 2: statements 21 to 40)
+    with their answers: measuring an error page fast would be worse than measuring nothing."""
     if page.status != 200:
         raise BenchError(f"{path}: HTTP {page.status}, expected 200")
     if not page.headers.get("content-type", "").startswith("text/html"):
@@ -358,11 +360,11 @@ def check_page(path: str, page: Page) -> None:
     if TITLE.encode() not in page.body:
         raise BenchError(f"{path}: the page does not show the hearing's title")
     numbers = [int(n) for n in STATEMENT_MARK.findall(page.body)]
-    wanted = list(range((PAGE - 1) * PER_PAGE + 1, PAGE * PER_PAGE + 1))
+    wanted = list(range((number - 1) * PER_PAGE + 1, number * PER_PAGE + 1))
     if numbers != wanted:
         raise BenchError(f"{path}: statements {numbers}, expected {wanted}")
     if ANSWER.encode() not in page.body or POLITICIAN_ANSWER.encode() not in page.body:
-        raise BenchError(f"{path}: the answers on page {PAGE} are not shown")
+        raise BenchError(f"{path}: the answers on page {number} are not shown")
 
 
 def figures_of(result: WrkResult) -> dict[str, Any]:
@@ -393,8 +395,16 @@ def run() -> dict[str, Any]:
         ours = run_wrk(
             server.port, path, duration=duration, threads=THREADS, connections=CONNECTIONS
         )
+        # For the findings, no ratio: page 1 has no query string, so the anonymous page cache
+        # (core.asgi_cache) may answer it; what a paged URL would get if the cache took it.
+        first_path = f"/medvirkning/{slug}/horing/{large['id']}/"
+        first = fetch(server.port, first_path)
+        check_page(first_path, first, number=1)
+        ours_first = run_wrk(
+            server.port, first_path, duration=duration, threads=THREADS, connections=CONNECTIONS
+        )
         rss = peak_rss_mb(server.pid)
-    with Nginx({"/statements.html": page.body}) as nginx:
+    with Nginx({"/statements.html": page.body, "/first.html": first.body}) as nginx:
         served = fetch(nginx.port, "/statements.html")
         if served.status != 200 or served.body != page.body:
             raise BenchError("nginx serves other bytes than Torget did")
@@ -405,9 +415,14 @@ def run() -> dict[str, Any]:
             threads=THREADS,
             connections=CONNECTIONS,
         )
+        theirs_first = run_wrk(
+            nginx.port, "/first.html", duration=duration, threads=THREADS, connections=CONNECTIONS
+        )
     figures = {
         "statements": figures_of(ours),
         "bytes": len(page.body),
+        "first_page_cacheable": figures_of(ours_first)
+        | {"bytes": len(first.body), "vs_nginx": ratio_of(ours_first.rps, theirs_first.rps)},
         "queries_per_render": counted["large"],
         "queries_per_render_small": counted["small"],
         "server_rss_mb": rss,
@@ -417,7 +432,11 @@ def run() -> dict[str, Any]:
     result = write_result(
         NAME,
         figures=figures,
-        baseline={"statements": figures_of(theirs), "bytes": len(served.body)},
+        baseline={
+            "statements": figures_of(theirs),
+            "bytes": len(served.body),
+            "first_page": figures_of(theirs_first),
+        },
         ratio={"statements": ratio_of(ours.rps, theirs.rps)},
         extra={
             "targets": TARGETS,
@@ -429,6 +448,10 @@ def run() -> dict[str, Any]:
                     "anonymous page cache out, so Django renders every request"
                 ),
                 "page": f"{path}: statements 21 to 40 of {large['statements']}, with answers",
+                "first_page_cacheable": (
+                    f"{first_path} (statements 1 to 20) in the same server, for the findings "
+                    "only: without a query string the anonymous page cache may answer it"
+                ),
                 "data": (
                     f"hearing {large['id']}: {large['statements']} public statements "
                     f"({large['messages']} messages; {large['answered']} with the unit's answer, "
@@ -447,7 +470,12 @@ def run() -> dict[str, Any]:
     )
     bad = {
         side: (r.non_2xx_3xx, r.socket_errors - r.timeouts)
-        for side, r in (("torget", ours), ("nginx", theirs))
+        for side, r in (
+            ("torget", ours),
+            ("torget page 1", ours_first),
+            ("nginx", theirs),
+            ("nginx page 1", theirs_first),
+        )
         if r.non_2xx_3xx or r.socket_errors - r.timeouts
     }
     if bad:
