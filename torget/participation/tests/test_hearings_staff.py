@@ -307,27 +307,6 @@ def test_a_politician_sees_and_answers_only_public_statements(
     assert client.post(url, {"statements": [public.pk], "body": "Svar"}).status_code == 302
 
 
-def test_anonymous_visitors_get_the_list_from_a_short_cache_logged_in_ones_fresh(
-    client: Client, hearing: Hearing, resident: User, other_resident: User, settings: Any
-) -> None:
-    settings.ANONYMOUS_CACHE_SECONDS = 60
-    statement_make(hearing, resident, body="Det første innspillet")
-    first = client.get(f"{hearing.get_absolute_url()}?page=1", **EN).text
-    assert "Det første innspillet" in first
-    statement_make(hearing, other_resident, body="Det andre innspillet")
-    with CaptureQueriesContext(connection) as queries:
-        again = client.get(f"{hearing.get_absolute_url()}?page=1", **EN).text
-    assert "Det andre innspillet" not in again  # the cached copy, for at most a minute
-    assert not any("participation_statement" in q["sql"] for q in queries.captured_queries)
-    assert "Det andre innspillet" in client.get(hearing.get_absolute_url(), **EN).text
-    client.force_login(resident)
-    fresh = client.get(f"{hearing.get_absolute_url()}?page=1", **EN).text
-    assert "Det andre innspillet" in fresh
-    settings.ANONYMOUS_CACHE_SECONDS = 0
-    client.logout()
-    assert "Det andre innspillet" in client.get(f"{hearing.get_absolute_url()}?page=1").text
-
-
 def test_reindex_documents_are_the_published_hearings(
     process: Process, hearing: Hearing, library: Unit
 ) -> None:

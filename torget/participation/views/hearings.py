@@ -12,19 +12,16 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -138,21 +135,12 @@ def _statement_form(request: HttpRequest, hearing: Hearing, bound: bool) -> Stat
 
 
 def _statements_html(request: HttpRequest, hearing: Hearing, can_moderate: bool) -> str:
-    """The public statements, one page (?page=N). For anonymous visitors the rendered list is
-    kept ANONYMOUS_CACHE_SECONDS per hearing, page and language, as the anonymous page cache
-    keeps whole pages (core.asgi_cache, which leaves pages with a query string to Django): the
-    same freshness, and no queries or rendering of 20 statements per request. Logged-in
-    visitors always get a fresh list (it has their report and moderation forms)."""
-    number = request.GET.get("page", "")
-    seconds = settings.ANONYMOUS_CACHE_SECONDS
-    key = None
-    if not request.user.is_authenticated and seconds > 0 and len(number) <= 6:
-        key = f"participation:hearing-statements:{hearing.pk}:{number}:{get_language()}"
-        cached = cache.get(key)
-        if cached is not None:
-            return mark_safe(cached)  # noqa: S308 - rendered by the template below
-    page_obj = selectors.statement_page_public(hearing=hearing, viewer=request.user, page=number)
-    html = render_to_string(
+    """The public statements, one page (?page=N). Anonymous visitors' pages, page numbers
+    included, are answered by the anonymous page cache (core.asgi_cache)."""
+    page_obj = selectors.statement_page_public(
+        hearing=hearing, viewer=request.user, page=request.GET.get("page", "")
+    )
+    return render_to_string(
         "participation/hearings/_statements_section.html",
         {
             "page_obj": page_obj,
@@ -162,9 +150,6 @@ def _statements_html(request: HttpRequest, hearing: Hearing, can_moderate: bool)
         },
         request=request,
     )
-    if key is not None:
-        cache.set(key, str(html), seconds)
-    return html
 
 
 def _hearing_render(
@@ -197,7 +182,7 @@ def _hearing_render(
     return render(request, "participation/hearings/hearing_detail.html", context, status=status)
 
 
-# Not never_cache: anonymous views of page 1 may be answered by the anonymous page cache
+# Not never_cache: anonymous views (?page=N included) may be answered by the anonymous page cache
 # (core.asgi_cache); a logged-in visitor's page carries a session cookie and is never shared.
 @require_http_methods(["GET", "HEAD", "POST"])
 def hearing_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
