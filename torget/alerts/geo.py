@@ -47,7 +47,7 @@ def in_norway(lon: float, lat: float) -> bool:
     return LAT_RANGE[0] <= lat <= LAT_RANGE[1] and LON_RANGE[0] <= lon <= LON_RANGE[1]
 
 
-_PAIR = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*[,;\s]\s*(-?\d+(?:\.\d+)?)\s*$")
+COORDINATE_PAIR = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*[,;\s]\s*(-?\d+(?:\.\d+)?)\s*$")
 
 
 def _rings_from_text(text: str) -> list[list[tuple[float, float]]]:
@@ -58,7 +58,7 @@ def _rings_from_text(text: str) -> list[list[tuple[float, float]]]:
             if polygons[-1]:
                 polygons.append([])
             continue
-        match = _PAIR.match(line)
+        match = COORDINATE_PAIR.match(line)
         if match is None:
             raise ValidationError(
                 _('Line %(line)s is not a "latitude, longitude" pair: %(text)s')
@@ -155,10 +155,12 @@ def area_parse(value: str | dict[str, Any]) -> dict[str, Any]:
         raise ValidationError(
             _("The polygons of the area overlap: draw them as one."), code="area_overlap"
         )
-    return _rounded(mapping(geometry))
+    return geojson_rounded(mapping(geometry))
 
 
-def _rounded(geojson: Any) -> dict[str, Any]:
+def geojson_rounded(geojson: Any) -> dict[str, Any]:
+    """`geojson` with every coordinate rounded to 6 decimals (about 10 cm)."""
+
     def walk(item: Any) -> Any:
         if isinstance(item, (list, tuple)):
             if item and isinstance(item[0], (int, float)):
@@ -202,7 +204,7 @@ def area_from_points(points: Iterable[tuple[float, float]], buffer_m: float) -> 
         coords[:, 1] = lat
         return coords
 
-    return _rounded(mapping(shapely.transform(geometry, back)))
+    return geojson_rounded(mapping(shapely.transform(geometry, back)))
 
 
 def area_centre(area: dict[str, Any]) -> tuple[float, float]:

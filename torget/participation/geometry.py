@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from shapely.geometry import Polygon, shape
 
-from torget.alerts.geo import _PAIR, _rounded, area_shape, in_norway
+from torget.alerts.geo import COORDINATE_PAIR, area_shape, geojson_rounded, in_norway
 
 # More corners than a hand-drawn shape needs; a guard against pasted survey data.
 MAX_VERTICES = 500
@@ -42,7 +42,7 @@ def _from_lines(text: str) -> dict[str, Any]:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        match = _PAIR.match(line)
+        match = COORDINATE_PAIR.match(line)
         if match is None:
             raise _error(
                 _(
@@ -230,7 +230,7 @@ def drawing_parse(text: str | None) -> dict[str, Any] | None:
         raise _error(
             _("The drawing is not readable as GeoJSON: it holds no geometry."), "drawing_syntax"
         )
-    geometry = _rounded(_positions(value))
+    geometry = geojson_rounded(_positions(value))
     _check(geometry)
     return geometry
 
