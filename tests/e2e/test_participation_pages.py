@@ -421,6 +421,15 @@ def test_forums_without_javascript_start_a_topic_reply_and_follow(
     expect(follow.get_by_label("Once a day, one e-mail with the day's new posts")).to_be_checked()
     expect(follow.get_by_role("button", name="Stop following")).to_be_visible()
 
+    # The list of what the resident follows: the started topic (followed by default) and this.
+    page.goto("/forum/folger/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Forums and topics you follow")
+    topics = page.locator("main section").filter(
+        has=page.get_by_role("heading", level=2, name="Topics")
+    )
+    expect(topics).to_contain_text("Parkering ved skolen")
+    expect(topics).to_contain_text("Lys i skibakken")
+
 
 # --- staff ---------------------------------------------------------------------------------
 
@@ -433,6 +442,7 @@ def staff_world(
     other_resident: User,
     short_views: list[ShortView],
     forum: Forum,
+    proposal: Proposal,
 ) -> dict[str, Any]:
     """A plan sketch, a hearing with three statements, and what the other fixtures made."""
     document_add(
@@ -449,7 +459,7 @@ def staff_world(
         (resident, "Tredje uttalelse: flere benker."),
     ):
         statement_submit(hearing=hearing, actor=author, body=body)
-    return {"hearing_pk": hearing.pk}
+    return {"hearing_pk": hearing.pk, "proposal_pk": proposal.pk}
 
 
 def test_staff_pages(
@@ -469,6 +479,17 @@ def test_staff_pages(
     expect(page.get_by_role("heading", level=1)).to_have_text(PROCESS_TITLE)
     expect(page.get_by_role("heading", name="Timeline")).to_be_visible()
     expect(main(page)).to_contain_text("Planskisse")
+
+    # The forms for a new process, for editing this one and for a new hearing.
+    page.goto("/ansatt/medvirkning/ny/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("New process")
+    expect(page.get_by_label("Address name")).to_be_visible()
+    page.goto("/ansatt/medvirkning/veisystemet/rediger/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Edit “{PROCESS_TITLE}”")
+    expect(page.get_by_label("Title")).to_have_value(PROCESS_TITLE)
+    page.goto("/ansatt/medvirkning/veisystemet/horing/ny/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("New hearing")
+    expect(page.get_by_label("Introduction")).to_be_visible()
 
     # The phases form with an error: 422, the summary, the typed date kept.
     page.goto("/ansatt/medvirkning/veisystemet/faser/")
@@ -532,6 +553,17 @@ def test_staff_pages(
     queue = page.locator("#moderering")
     expect(queue.get_by_role("heading")).to_have_text("Waiting for moderation (1)")
     expect(page.locator("#synspunkter")).to_contain_text("Flere trær i sentrum, del 1.")
+
+    # A proposal's official status and answer.
+    page.goto(f"/medvirkning/veisystemet/forslag/{staff_world['proposal_pk']}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Flytt bussholdeplassen til torget")
+    status = page.locator("#status")
+    status.get_by_label("Status").select_option(label="Being considered")
+    status.get_by_label("Official answer (optional)").fill("Vi vurderer forslaget i planarbeidet.")
+    status.get_by_role("button", name="Save the status").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Flytt bussholdeplassen til torget")
+    expect(page.locator("dl.facts")).to_contain_text("Being considered")
+    expect(page.locator("#samtale")).to_contain_text("Vi vurderer forslaget i planarbeidet.")
 
     # The forums and the form to open one.
     page.goto("/ansatt/forum/")
