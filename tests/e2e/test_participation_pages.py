@@ -177,7 +177,10 @@ def test_resident_process_list_process_hearing_paging_statement_errors_and_priva
     with page.expect_response(lambda r: r.request.method == "POST") as posted:
         form.get_by_role("button", name="Send the statement").click()
     assert posted.value.status == 422
-    summary = page.locator(".error-summary")
+    # The form's section is the target of the form's #statement-form, and takes the focus
+    # (tabindex=-1); the error summary is inside it, in view.
+    expect(page.locator("#statement-form")).to_be_focused()
+    summary = page.locator("#statement-form .error-summary")
     expect(summary).to_be_visible()
     expect(summary).to_be_in_viewport()
     expect(summary).to_contain_text("Please correct the following")
