@@ -23,7 +23,8 @@ Both run with one BLAS/OpenMP thread (threadpoolctl), as the task does: on a bus
 machine OpenMP's spinning threads make k-means many times slower and the figures noise. For
 information, the plain calls are also timed with the libraries' default threads.
 
-ratio.recompute_<db> = our median ÷ plain median (target <= 1.5). BENCH_SHORT_VIEWS_SCALE
+ratio.recompute_<db> = our median ÷ plain median, and ratio.recompute the worse of the two
+(target <= 1.5). BENCH_SHORT_VIEWS_SCALE
 (0 < s <= 1) scales participants down for a quick try.
 """
 
@@ -62,7 +63,7 @@ NOISE = 0.2
 GROUP_SHARES = (0.5, 0.3, 0.2)
 SEED = 20261127
 REPEATS = 7
-TARGETS = {"recompute_sqlite": "<= 1.5", "recompute_postgres": "<= 1.5"}
+TARGETS = {"recompute": "<= 1.5", "recompute_sqlite": "<= 1.5", "recompute_postgres": "<= 1.5"}
 
 
 def _participants() -> int:
@@ -359,6 +360,7 @@ def run() -> dict[str, Any]:
             "ours_parts_median_ms": got["ours_parts_median_ms"],
             "plain_default_threads": got["plain_default_threads"],
         }
+    ratio["recompute"] = max(ratio.values())
     data = found["sqlite"]["data"]
     return write_result(
         NAME,
