@@ -41,10 +41,12 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from axe_playwright_python.base import AXE_SCRIPT
 from django.core.management import call_command
+from django.db import connection
 from django.test import override_settings
 from playwright.sync_api import Browser, Error, Page, expect, sync_playwright
 from pytest_django.fixtures import Settings
 
+from conftest import run_tasks
 from torget.organisation.models import Municipality
 
 CHROMIUM = "/usr/bin/chromium"
@@ -429,3 +431,24 @@ def smtp_inbox(settings: Settings) -> Iterator[Inbox]:
         yield inbox
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def run_worker(transactional_db: None) -> Callable[[], None]:
+    """Run the database task worker once over the queue, in a thread of its own (the test's
+    thread has Playwright's event loop, where Django refuses database calls). Call it while no
+    page is loading: SQLite's shared in-memory test database locks whole tables."""
+
+    def drain() -> None:
+        def run() -> None:
+            try:
+                run_tasks()
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=run, name="worker")
+        thread.start()
+        thread.join(timeout=60)
+        assert not thread.is_alive(), "the worker did not finish"
+
+    return drain

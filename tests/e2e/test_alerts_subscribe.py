@@ -14,7 +14,6 @@ from django.db import connection
 from playwright.sync_api import Page, expect
 from pytest_django.fixtures import Settings
 
-from conftest import run_tasks
 from tests.e2e.conftest import Inbox
 from torget.alerts import geo
 from torget.alerts.models import Address
@@ -39,26 +38,6 @@ def storgata(municipality: Municipality) -> Address:
         lat=59.915,
         lon=10.745,
     )
-
-
-@pytest.fixture
-def run_worker(transactional_db: None) -> Callable[[], None]:
-    """Run the task worker once over the queue, in a thread of its own (Playwright's event loop
-    runs in the test's thread, where Django refuses database calls)."""
-
-    def drain() -> None:
-        def run() -> None:
-            try:
-                run_tasks()
-            finally:
-                connection.close()
-
-        thread = threading.Thread(target=run, name="worker")
-        thread.start()
-        thread.join(timeout=30)
-        assert not thread.is_alive(), "the worker did not finish"
-
-    return drain
 
 
 @pytest.fixture

@@ -6,14 +6,11 @@ sees "Svar fra …" and gets the e-mail (a real SMTP server) → the dashboard's
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
 from playwright.sync_api import Page, expect
 
-from conftest import run_tasks
 from tests.e2e.test_inbox import session_cookie
 from torget.accounts.models import User
 from torget.organisation.models import Unit
@@ -32,27 +29,6 @@ def post(library: Unit, communicator: User) -> Post:
         body="Vi planlegger neste år. Hva savner du?",
         kind="dialogue",
     )
-
-
-@pytest.fixture
-def run_worker(transactional_db: None) -> Callable[[], None]:
-    """Run the database task worker once over the queue, in a thread of its own (the test's
-    thread has Playwright's event loop, where Django refuses database calls). It runs while no
-    page is loading: SQLite's shared in-memory test database locks whole tables."""
-
-    def drain() -> None:
-        def run() -> None:
-            try:
-                run_tasks()
-            finally:
-                connection.close()
-
-        thread = threading.Thread(target=run, name="worker")
-        thread.start()
-        thread.join(timeout=30)
-        assert not thread.is_alive(), "the worker did not finish"
-
-    return drain
 
 
 @pytest.fixture

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import datetime
 import re
-import threading
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
 from playwright.sync_api import Page, expect
 
-from conftest import _staff, run_tasks
+from conftest import _staff
 from tests.e2e.test_inbox import session_cookie
 from tests.factories import unit_make
 from torget.accounts.models import User
@@ -79,26 +77,6 @@ def cookies(resident: User, officer: User, server_url: str) -> dict[str, dict[st
         "resident": session_cookie(resident, server_url),
         "staff": session_cookie(officer, server_url),
     }
-
-
-@pytest.fixture
-def run_worker(transactional_db: None) -> Callable[[], None]:
-    """Run the database task worker once over the queue, in a thread of its own (the test's
-    thread has Playwright's event loop, where Django refuses database calls)."""
-
-    def drain() -> None:
-        def run() -> None:
-            try:
-                run_tasks()
-            finally:
-                connection.close()
-
-        thread = threading.Thread(target=run, name="worker")
-        thread.start()
-        thread.join(timeout=60)
-        assert not thread.is_alive(), "the worker did not finish"
-
-    return drain
 
 
 def test_resident_finds_the_form_applies_and_talks_with_the_case_officer(
