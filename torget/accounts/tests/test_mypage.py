@@ -156,7 +156,9 @@ def test_my_page_shows_cases_questions_subscriptions_and_follows(
     # My cases: status and expected decision, linked.
     assert f'href="/saker/{case.reference}/"' in text
     assert "Søknad om barnehageplass" in text and "In progress" in text
-    assert case.due_at is not None and case.due_at.strftime("%Y-%m-%d") in text
+    # The page gives the date in Oslo, where 23:30 UTC is already the next day.
+    assert case.due_at is not None
+    assert timezone.localtime(case.due_at).strftime("%Y-%m-%d") in text
     assert text.count("/saker/") == 1 + 1  # the case link, and the case thread's link
     # My questions: every channel, with the latest official answer; never a note.
     assert "Nye åpningstider" in text and "Ja, også lørdag." in text
