@@ -9,37 +9,11 @@ day.
 
 from __future__ import annotations
 
-import datetime
-from typing import Any
-
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
-
+from torget.core.daily_command import DailyTaskCommand
 from torget.pages.tasks import send_daily_digest
 
 
-class Command(BaseCommand):
+class Command(DailyTaskCommand):
     help = "Send the daily digest of new posts (default: yesterday's) to daily followers."
-
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--day", help="The day whose posts to send, as YYYY-MM-DD.")
-        parser.add_argument(
-            "--enqueue",
-            action="store_true",
-            help="Put the work on the task queue instead of doing it now.",
-        )
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        if options["day"]:
-            try:
-                day = datetime.date.fromisoformat(options["day"])
-            except ValueError as exc:
-                raise CommandError("--day must be a date as YYYY-MM-DD.") from exc
-        else:
-            day = timezone.localdate() - datetime.timedelta(days=1)
-        if options["enqueue"]:
-            send_daily_digest.enqueue(day=day.isoformat())
-            self.stdout.write(f"Queued the digest for {day.isoformat()}.")
-            return
-        sent = send_daily_digest.call(day=day.isoformat())
-        self.stdout.write(f"Sent {sent} digest(s) for {day.isoformat()}.")
+    task = send_daily_digest
+    what = "digest(s)"
