@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Max, Min, Q, QuerySet
+from django.db.models import Max, Min, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from shapely.geometry import shape
@@ -22,7 +22,8 @@ from torget.accounts.models import User
 from torget.alerts import targeting
 from torget.alerts.models import ALL_TOPICS, Address, Alert, Delivery, Medium, Topic, Zone
 from torget.alerts.policies import SENDER_ROLES
-from torget.organisation.models import Membership, Municipality, Unit
+from torget.organisation.models import Municipality, Unit
+from torget.organisation.selectors import unit_list_under_roles
 
 AnyUser = User | AnonymousUser
 ALERTS_PER_PAGE = 25
@@ -31,19 +32,7 @@ FAILURES_PER_PAGE = 50
 
 def unit_list_alertable(*, viewer: AnyUser, municipality: Municipality) -> list[Unit]:
     """The units `viewer` may send alerts for, in tree order. Two queries."""
-    if not viewer.is_authenticated:
-        return []
-    paths = list(
-        Membership.objects.filter(
-            user_id=viewer.pk, unit__municipality=municipality, role__in=list(SENDER_ROLES)
-        ).values_list("unit__path", flat=True)
-    )
-    if not paths:
-        return []
-    condition = Q()
-    for path in paths:
-        condition |= Q(path__startswith=path)
-    return list(Unit.objects.filter(condition, municipality=municipality).order_by("path"))
+    return unit_list_under_roles(viewer=viewer, municipality=municipality, roles=SENDER_ROLES)
 
 
 def _visible(viewer: AnyUser, municipality: Municipality) -> QuerySet[Alert]:

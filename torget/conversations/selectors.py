@@ -31,6 +31,7 @@ from torget.conversations.models import (
     Visibility,
 )
 from torget.organisation.models import STAFF_ROLES, Membership, Municipality, Role, Unit
+from torget.organisation.selectors import unit_list_under_roles
 
 AnyUser = User | AnonymousUser
 THREADS_PER_PAGE = 20
@@ -228,21 +229,8 @@ def _unit_ids_with_roles(
     viewer: AnyUser, municipality: Municipality, roles: frozenset[str]
 ) -> set[int]:
     """Ids of the units where `viewer` holds one of `roles`, and of every unit below them."""
-    if not viewer.is_authenticated or not viewer.is_active:
-        return set()
-    paths = list(
-        Membership.objects.filter(
-            user_id=viewer.pk, unit__municipality=municipality, role__in=list(roles)
-        ).values_list("unit__path", flat=True)
-    )
-    if not paths:
-        return set()
-    condition = Q()
-    for path in paths:
-        condition |= Q(path__startswith=path)
-    return set(
-        Unit.objects.filter(condition, municipality=municipality).values_list("pk", flat=True)
-    )
+    units = unit_list_under_roles(viewer=viewer, municipality=municipality, roles=roles)
+    return {unit.pk for unit in units}
 
 
 def unit_ids_answered(*, viewer: AnyUser, municipality: Municipality) -> set[int]:

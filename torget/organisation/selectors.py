@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
+from torget.accounts.models import User
 from torget.organisation.models import Hostname, Membership, Municipality, OpeningHours, Unit
 
 HOST_CACHE_SECONDS = 60
@@ -67,3 +71,23 @@ def membership_list_for_user(
     return Membership.objects.filter(
         user_id=user_id, unit__municipality=municipality
     ).select_related("unit")
+
+
+def unit_list_under_roles(
+    *, viewer: User | AnonymousUser, municipality: Municipality, roles: Collection[str]
+) -> list[Unit]:
+    """The units where `viewer` holds one of `roles`, and every unit below them (a role covers
+    the units below), in tree order. Two queries; none for an anonymous or inactive viewer."""
+    if not viewer.is_authenticated or not viewer.is_active:
+        return []
+    paths = list(
+        Membership.objects.filter(
+            user_id=viewer.pk, unit__municipality=municipality, role__in=list(roles)
+        ).values_list("unit__path", flat=True)
+    )
+    if not paths:
+        return []
+    condition = Q()
+    for path in paths:
+        condition |= Q(path__startswith=path)
+    return list(Unit.objects.filter(condition, municipality=municipality).order_by("path"))

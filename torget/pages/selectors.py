@@ -16,7 +16,8 @@ from django.utils import timezone
 from torget.accounts.models import User
 from torget.conversations.models import Thread, Visibility
 from torget.conversations.selectors import THREADS_PER_PAGE
-from torget.organisation.models import Membership, Municipality, Unit
+from torget.organisation.models import Municipality, Unit
+from torget.organisation.selectors import unit_list_under_roles
 from torget.pages import policies
 from torget.pages.models import Follow, Post, PostAttachment, PostKind
 
@@ -117,21 +118,9 @@ def thread_get_for_post(*, post: Post, pk: int | str | None) -> Thread:
 def unit_list_publishable(*, viewer: AnyUser, municipality: Municipality) -> list[Unit]:
     """The units whose page `viewer` may write on (those of their communicator and unit
     administrator roles and every unit below them), in tree order. Two queries."""
-    if not viewer.is_authenticated:
-        return []
-    paths = list(
-        Membership.objects.filter(
-            user_id=viewer.pk,
-            unit__municipality=municipality,
-            role__in=list(policies.PUBLISHER_ROLES),
-        ).values_list("unit__path", flat=True)
+    return unit_list_under_roles(
+        viewer=viewer, municipality=municipality, roles=policies.PUBLISHER_ROLES
     )
-    if not paths:
-        return []
-    condition = Q()
-    for path in paths:
-        condition |= Q(path__startswith=path)
-    return list(Unit.objects.filter(condition, municipality=municipality).order_by("path"))
 
 
 def follow_get(*, user: AnyUser, unit: Unit) -> Follow | None:

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from torget.accounts.models import User
 from torget.conversations.models import Thread
-from torget.organisation.models import Membership, Municipality, Unit
+from torget.organisation.models import Municipality, Unit
+from torget.organisation.selectors import unit_list_under_roles
 from torget.services import policies
 from torget.services.models import InfoPage, InfoPageVersion, LifeSituation, PageFeedback
 
@@ -98,21 +99,9 @@ def page_get_for_staff(*, municipality: Municipality, pk: int) -> InfoPage:
 def unit_list_editable(*, viewer: AnyUser, municipality: Municipality) -> list[Unit]:
     """The units whose pages `viewer` keeps (those of their communicator and unit
     administrator roles, and every unit below them), in tree order. Two queries."""
-    if not viewer.is_authenticated:
-        return []
-    paths = list(
-        Membership.objects.filter(
-            user_id=viewer.pk,
-            unit__municipality=municipality,
-            role__in=list(policies.EDITOR_ROLES),
-        ).values_list("unit__path", flat=True)
+    return unit_list_under_roles(
+        viewer=viewer, municipality=municipality, roles=policies.EDITOR_ROLES
     )
-    if not paths:
-        return []
-    condition = Q()
-    for path in paths:
-        condition |= Q(path__startswith=path)
-    return list(Unit.objects.filter(condition, municipality=municipality).order_by("path"))
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from torget.conversations.models import AuthorRole, Channel, Message, Thread, Vi
 from torget.conversations.selectors import visible_messages
 from torget.organisation.models import Membership, Municipality, Role, Unit
 from torget.organisation.policies import has_role
+from torget.organisation.selectors import unit_list_under_roles
 from torget.participation.models import Forum, ForumFollow, ForumKind, Process
 from torget.participation.policies import MANAGER_ROLES, can_view_process
 from torget.services.markdown import markdown_to_text
@@ -360,19 +361,7 @@ def follow_list_for_token(token: str) -> tuple[int, list[ForumFollow]] | None:
 def units_managed(*, viewer: AnyUser, municipality: Municipality) -> list[Unit]:
     """The units where `viewer` runs forums: those of their communicator or unit administrator
     roles, and every unit below them."""
-    if not viewer.is_authenticated:
-        return []
-    paths = list(
-        Membership.objects.filter(
-            user_id=viewer.pk, unit__municipality=municipality, role__in=list(MANAGER_ROLES)
-        ).values_list("unit__path", flat=True)
-    )
-    if not paths:
-        return []
-    query = Q()
-    for path in paths:
-        query |= Q(path__startswith=path)
-    return list(Unit.objects.filter(query, municipality=municipality).order_by("path"))
+    return unit_list_under_roles(viewer=viewer, municipality=municipality, roles=MANAGER_ROLES)
 
 
 def forum_page_for_staff(*, units: list[Unit], page: Any) -> Page:

@@ -11,14 +11,15 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from torget.accounts.models import User
-from torget.organisation.models import Membership, Municipality, Unit
+from torget.organisation.models import Municipality, Unit
+from torget.organisation.selectors import unit_list_under_roles
 from torget.participation import policies
 from torget.participation.models import (
     PHASE_ORDER,
@@ -192,21 +193,9 @@ def document_get_public(
 def unit_list_managed(*, viewer: AnyUser, municipality: Municipality) -> list[Unit]:
     """The units whose processes `viewer` runs (their communicator and unit administrator
     roles, and every unit below those), in tree order. Two queries."""
-    if not viewer.is_authenticated:
-        return []
-    paths = list(
-        Membership.objects.filter(
-            user_id=viewer.pk,
-            unit__municipality=municipality,
-            role__in=list(policies.MANAGER_ROLES),
-        ).values_list("unit__path", flat=True)
+    return unit_list_under_roles(
+        viewer=viewer, municipality=municipality, roles=policies.MANAGER_ROLES
     )
-    if not paths:
-        return []
-    condition = Q()
-    for path in paths:
-        condition |= Q(path__startswith=path)
-    return list(Unit.objects.filter(condition, municipality=municipality).order_by("path"))
 
 
 def process_page_for_staff(*, units: list[Unit], page: int | str | None = None) -> Page[Process]:
