@@ -32,11 +32,12 @@ class NoticeFailed(Exception):
     """Some e-mails could not be sent; a later run of the task sends those (and only those)."""
 
 
-def _language(user: Any, municipality: Any) -> str:
+def notice_language(user: Any, municipality: Any) -> str:
+    """The language of an e-mail to `user`: their own, else the municipality's målform."""
     return str(user.language or municipality.malform)
 
 
-def _send(
+def send_notice_email(
     connection: BaseEmailBackend,
     *,
     template: str,
@@ -45,9 +46,12 @@ def _send(
     to: str,
     message_id: str,
 ) -> None:
+    """Render `<template>_subject.txt` and `<template>_body.txt` (a template path without the
+    ending, e.g. "pages/email/post") in `language` and send them to `to`, with a stable
+    Message-ID so that a resend shows once in mail clients."""
     with translation.override(language):
-        subject = render_to_string(f"pages/email/{template}_subject.txt", context).strip()
-        body = render_to_string(f"pages/email/{template}_body.txt", context)
+        subject = render_to_string(f"{template}_subject.txt", context).strip()
+        body = render_to_string(f"{template}_body.txt", context)
     EmailMultiAlternatives(
         subject=" ".join(subject.split()),
         body=body,
@@ -94,11 +98,11 @@ def notify_followers(post_id: int) -> int:
                     )
                     if not created:
                         continue
-                    _send(
+                    send_notice_email(
                         connection,
-                        template="post",
+                        template="pages/email/post",
                         context={**context, "user": user},
-                        language=_language(user, post.municipality),
+                        language=notice_language(user, post.municipality),
                         to=user.email,
                         message_id=f"<post-{post.pk}-{user.pk}@torget.{post.municipality.number}>",
                     )
@@ -174,11 +178,11 @@ def send_daily_digest(day: str) -> int:
                     )
                     if not created:
                         continue
-                    _send(
+                    send_notice_email(
                         connection,
-                        template="digest",
+                        template="pages/email/digest",
                         context={"user": user, "day": date, "items": items},
-                        language=_language(user, municipality),
+                        language=notice_language(user, municipality),
                         to=user.email,
                         message_id=f"<digest-{date.isoformat()}-{user.pk}@torget.{municipality.number}>",
                     )

@@ -22,48 +22,18 @@ import logging
 from collections import defaultdict
 from typing import Any
 
-from django.core.mail import EmailMultiAlternatives, get_connection
-from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail import get_connection
 from django.db import transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django_tasks import task
 
 from torget.core.links import absolute_url
-from torget.pages.tasks import NoticeFailed, day_bounds
+from torget.pages.tasks import NoticeFailed, day_bounds, notice_language, send_notice_email
 from torget.participation.selectors import forums as forum_selectors
 
 logger = logging.getLogger(__name__)
-
-
-def _send(
-    connection: BaseEmailBackend,
-    *,
-    template: str,
-    context: dict[str, Any],
-    language: str,
-    to: str,
-    message_id: str,
-) -> None:
-    """Render participation/forums/email/<template>_{subject,body}.txt in `language` and send."""
-    with translation.override(language):
-        subject = render_to_string(
-            f"participation/forums/email/{template}_subject.txt", context
-        ).strip()
-        body = render_to_string(f"participation/forums/email/{template}_body.txt", context)
-    EmailMultiAlternatives(
-        subject=" ".join(subject.split()),
-        body=body,
-        to=[to],
-        headers={"Message-ID": message_id},
-        connection=connection,
-    ).send()
-
-
-def _language(user: Any, municipality: Any) -> str:
-    return str(user.language or municipality.malform)
 
 
 def _stop_link(municipality: Any, user_id: int, follow_ids: list[int]) -> str:
@@ -147,11 +117,11 @@ def notify_forum_followers(message_id: int) -> int:
                     )
                     if not created:
                         continue
-                    _send(
+                    send_notice_email(
                         connection,
-                        template="notice",
+                        template="participation/forums/email/notice",
                         context={**context, "user": user, "stop_link": stop},
-                        language=_language(user, municipality),
+                        language=notice_language(user, municipality),
                         to=user.email,
                         message_id=f"<forum-{message.pk}-{user.pk}@torget.{municipality.number}>",
                     )
@@ -261,9 +231,9 @@ def send_forum_daily_digest(day: str) -> int:
                     )
                     if not created:
                         continue
-                    _send(
+                    send_notice_email(
                         connection,
-                        template="digest",
+                        template="participation/forums/email/digest",
                         context={
                             "user": user,
                             "day": date,
@@ -275,7 +245,7 @@ def send_forum_daily_digest(day: str) -> int:
                                 municipality, user_id, follow_ids_by_user[user_id]
                             ),
                         },
-                        language=_language(user, municipality),
+                        language=notice_language(user, municipality),
                         to=user.email,
                         message_id=(
                             f"<forum-digest-{date.isoformat()}-{user.pk}"
