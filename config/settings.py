@@ -238,6 +238,8 @@ LANGUAGE_COOKIE_NAME = "torget_language"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates and times by name per language, English the Norwegian way (torget/core/formats).
+FORMAT_MODULE_PATH = ["torget.core.formats"]
 TIME_ZONE = "Europe/Oslo"
 USE_I18N = True
 USE_TZ = True

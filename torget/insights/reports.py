@@ -80,7 +80,7 @@ def channel_label(value: str) -> str:
 
 
 def month_label(month: datetime.date) -> str:
-    return date_format(month, "F Y")
+    return date_format(month, "YEAR_MONTH_FORMAT")
 
 
 def dashboard_get(
@@ -119,7 +119,7 @@ def dashboard_get(
     )
     points = [
         (
-            date_format(m.month, "M"),
+            date_format(m.month, "SHORT_MONTH_FORMAT"),
             str(m.month.year) if i == 0 or m.month.month == 1 else "",
             m.figures.reply_rate,
         )

@@ -78,7 +78,7 @@ class Timeline:
 
 
 def _day(day: datetime.date) -> str:
-    return date_format(day, "j. F Y")
+    return date_format(day, "DATE_FORMAT")
 
 
 def _now_text(

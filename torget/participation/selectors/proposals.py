@@ -132,7 +132,7 @@ def input_phase(process: Process) -> Phase | None:
 
 
 def _day(day: datetime.date) -> str:
-    return date_format(day, "j. F Y")
+    return date_format(day, "DATE_FORMAT")
 
 
 def input_window_text(process: Process, *, at: datetime.datetime | None = None) -> str:

@@ -45,8 +45,8 @@ def format_moment(moment: datetime.datetime) -> str:
     """ "15 January 2027 at 23:59" in the municipality's time zone and the active language."""
     local = timezone.localtime(moment)
     return gettext("%(date)s at %(time)s") % {
-        "date": formats.date_format(local, "j F Y"),
-        "time": formats.time_format(local, "H:i"),
+        "date": formats.date_format(local, "DATE_FORMAT"),
+        "time": formats.time_format(local, "TIME_FORMAT"),
     }
 
 

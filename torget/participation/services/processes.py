@@ -293,7 +293,7 @@ def _phase_errors(
                     params={
                         "phase": PhaseKind(phase.kind).label,
                         "previous": PhaseKind(previous.kind).label,
-                        "day": date_format(previous.ends_on, "j. F Y"),
+                        "day": date_format(previous.ends_on, "DATE_FORMAT"),
                     },
                 ),
             )

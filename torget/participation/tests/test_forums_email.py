@@ -174,7 +174,7 @@ def test_daily_digest_lists_the_days_posts_once_per_person(
     assert send_forum_daily_digest.call(day="2026-03-02") == 1
     [mail] = smtp_server.wait_for(1)
     assert mail["To"] == "nora@example.no"
-    assert mail["Subject"] == "New in the forums you follow on March 2, 2026"
+    assert mail["Subject"] == "New in the forums you follow on 2 March 2026"
     body = mail.get_content()
     assert "Kultur: Lesekveld" in body and "New topic by Emil" in body
     assert "Answer from Testvik bibliotek: Torsdag kl. 18." in body

@@ -124,7 +124,7 @@ def test_phases_set_refuses_overlapping_phases(draft: Process, communicator: Use
         )
     assert _errors(exc)["input_starts_on"] == [
         "The phases come one after another: Input must start after Information ends "
-        "(15. January 2027)."
+        "(15 January 2027)."
     ]
 
 
@@ -155,7 +155,7 @@ def test_phases_set_compares_with_the_previous_present_phase(
                 processing=(D(2027, 1, 20), D(2027, 2, 28)),
             ),
         )
-    assert "Information ends (31. January 2027)" in _errors(exc)["processing_starts_on"][0]
+    assert "Information ends (31 January 2027)" in _errors(exc)["processing_starts_on"][0]
 
 
 def test_phases_set_wants_an_input_phase_in_a_published_process(

@@ -16,8 +16,16 @@ from django.utils import translation
 from conftest import run_tasks
 from tests.factories import UserFactory
 from torget.accounts.models import User
-from torget.conversations.models import AuthorRole, Channel, Message, ThreadStatus, Visibility
+from torget.conversations.models import (
+    AuthorRole,
+    Channel,
+    Message,
+    ThreadEvent,
+    ThreadStatus,
+    Visibility,
+)
 from torget.conversations.registry import staff_subject_path, thread_path
+from torget.conversations.selectors import thread_event_list
 from torget.organisation.models import Unit
 from torget.participation.models import Process, Proposal, ProposalStatus, ProposalSupport
 from torget.participation.services.proposals import (
@@ -212,7 +220,7 @@ def test_supports_are_refused_outside_the_input_phase(
     with pytest.raises(ValidationError) as caught:
         proposal_support(proposal=proposal, actor=other_resident)
     assert caught.value.messages == [
-        "The input phase ended on 10. January 2020 (it began on 1. January 2020); proposals and "
+        "The input phase ended on 10 January 2020 (it began on 1 January 2020); proposals and "
         "support are no longer possible."
     ]
     with pytest.raises(ValidationError):
@@ -297,6 +305,25 @@ def test_status_set_without_an_answer_changes_only_the_status(
     with pytest.raises(ValidationError) as caught:
         proposal_status_set(proposal=proposal, actor=admin, status="maybe")
     assert caught.value.message_dict == {"status": ["Choose one of the statuses."]}
+
+
+def test_each_status_change_is_in_the_threads_audit_trail(
+    proposal: Proposal, admin: User, communicator: User
+) -> None:
+    """Who changed the status, from what to what, when; setting the same status again is no
+    change and leaves nothing."""
+    proposal_status_set(proposal=proposal, actor=communicator, status=ProposalStatus.CONSIDERING)
+    proposal_status_set(proposal=proposal, actor=admin, status=ProposalStatus.CONSIDERING)
+    proposal_status_set(proposal=proposal, actor=admin, status=ProposalStatus.PARTLY_ADOPTED)
+    events = [
+        (event.actor, event.detail["reason"])
+        for event in thread_event_list(thread=proposal.thread)
+        if event.kind == ThreadEvent.Kind.STATUS_CHANGED
+    ]
+    assert events == [
+        (communicator, "Submitted → Being considered"),
+        (admin, "Being considered → Partly adopted"),
+    ]
 
 
 @pytest.mark.parametrize("who", ["resident", "other_resident", "case_officer", "moderator"])

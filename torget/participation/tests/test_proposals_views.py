@@ -459,7 +459,7 @@ def test_support_outside_the_input_phase_says_when(
     client.force_login(other_resident)
     response = client.post(f"{detail_url(proposal)}stotte/", {"action": "support"})
     assert response.status_code == 422
-    assert "The input phase ended on 10. January 2020" in text_of(response)
+    assert "The input phase ended on 10 January 2020" in text_of(response)
     assert not ProposalSupport.objects.exists()
     assert "Support this proposal</button>" not in html(client.get(detail_url(proposal)))
 
