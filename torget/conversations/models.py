@@ -208,6 +208,8 @@ class ThreadEvent(models.Model):
         HIDDEN = "hidden", _("message hidden")
         RESTORED = "restored", _("message restored")
         REPORTS_DISMISSED = "reports_dismissed", _("reports dismissed")
+        # A decision on the thread's subject (a proposal's official status), in detail.reason.
+        STATUS_CHANGED = "status_changed", _("status changed")
 
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(

@@ -71,6 +71,15 @@ def _event(
     ThreadEvent.objects.create(thread=thread, actor=actor, kind=kind, detail=detail, created_at=at)
 
 
+def thread_event_record(
+    *, thread: Thread, actor: User | None, kind: str, at: datetime.datetime, reason: str
+) -> None:
+    """Leave `kind` in the audit trail of `thread` for a decision another app took on the
+    thread's subject (participation: a proposal's official status). `reason` is what the staff
+    thread page shows beside it."""
+    _event(thread, actor, kind, at, reason=reason)
+
+
 def _lock(thread: Thread) -> Thread:
     """Re-read the thread under a row lock so that concurrent writers see each other's changes."""
     return Thread.objects.select_for_update().select_related("unit").get(pk=thread.pk)

@@ -13,6 +13,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from torget.conversations.services import MAX_BODY
 from torget.pages import files
@@ -50,7 +51,7 @@ class StatementForm(_Form):
         empty_value=None,
     )
     body = forms.CharField(
-        label=_("Your statement"),
+        label=pgettext_lazy("hearing", "Your statement"),
         max_length=MAX_BODY,
         widget=forms.Textarea(attrs={"rows": 10}),
         error_messages={"required": EMPTY_TEXT},

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from torget.pages.forms import AccessibleErrorsMixin
 from torget.participation.models import MAX_SHORT_VIEW, VoteChoice
@@ -30,7 +31,7 @@ class ShortViewForm(_Form):
     id_prefix = "new"
 
     text = forms.CharField(
-        label=_("Your statement"),
+        label=pgettext_lazy("short view", "Your statement"),
         max_length=MAX_SHORT_VIEW,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 2, "maxlength": MAX_SHORT_VIEW}),

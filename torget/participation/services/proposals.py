@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from torget.accounts.models import User
 from torget.conversations import services as conversations
-from torget.conversations.models import Channel, Visibility
+from torget.conversations.models import Channel, ThreadEvent, Visibility
 from torget.pages import files
 from torget.participation import policies
 from torget.participation.geometry import drawing_parse
@@ -283,9 +283,17 @@ def proposal_status_set(
     now = at or timezone.now()
     locked = Proposal.objects.select_for_update().select_related("thread").get(pk=proposal.pk)
     if locked.status != status:
+        before = locked.get_status_display()
         locked.status = status
         locked.status_changed_at = now
         locked.save(update_fields=["status", "status_changed_at"])
+        conversations.thread_event_record(
+            thread=locked.thread,
+            actor=user,
+            kind=ThreadEvent.Kind.STATUS_CHANGED,
+            at=now,
+            reason=f"{before} → {locked.get_status_display()}",
+        )
     if text:
         conversations.thread_answer(threads=[locked.thread], actor=user, body=text, at=now)
     proposal.status = locked.status
