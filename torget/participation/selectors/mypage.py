@@ -14,6 +14,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from torget.accounts.models import User
 from torget.organisation.models import Municipality
@@ -101,11 +102,8 @@ def _proposals(pks: list[int]) -> dict[int, Entry]:
             where=p.process.title,
             state=p.get_status_display()
             + " · "
-            + (
-                _("1 supporter")
-                if p.support_count == 1
-                else _("%(count)d supporters") % {"count": p.support_count}
-            ),
+            + ngettext("%(count)d supporter", "%(count)d supporters", p.support_count)
+            % {"count": p.support_count},
             at=p.created_at,
             url=_url("proposal-detail", p.process.slug, p.pk),
         )
