@@ -149,7 +149,7 @@ def test_dashboard_default_is_the_last_30_days_with_an_empty_state(
     client.force_login(communicator)
     response = client.get("/ansatt/innsikt/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
-    assert "May 17, 2026 – June 15, 2026" in response.text
+    assert "17 May 2026 – 15 June 2026" in response.text
     assert "No resident asked a question in this period" in response.text
     assert "No questions in this period, so there is no trend to show." in response.text
     # The May questions are still waiting (one) and shown as waiting now.

@@ -77,7 +77,7 @@ def test_emails_are_in_the_persons_language_or_the_municipality_malform(
     assert send_daily_digest.call(day="2026-03-02") == 2
     subjects = {m["To"]: m["Subject"] for m in smtp_server.wait_for(2)}
     assert subjects["nora@example.no"].endswith("2. mars 2026")  # Nynorsk dates
-    assert subjects["emil@example.no"] == "New posts on March 2, 2026"
+    assert subjects["emil@example.no"] == "New posts on 2 March 2026"
 
 
 def test_author_and_followers_of_other_units_get_no_notice(
@@ -148,7 +148,7 @@ def test_daily_digest_lists_the_days_posts_once_per_person(
     assert send_daily_digest.call(day="2026-03-02") == 1
     [mail] = smtp_server.wait_for(1)
     assert mail["To"] == "emil@example.no"
-    assert mail["Subject"] == "New posts on March 2, 2026"
+    assert mail["Subject"] == "New posts on 2 March 2026"
     body = mail.get_content()
     assert body.index("Testvik bibliotek: Morgenåpent") < body.index(
         "Testvik skole: Foreldremøte (invites dialogue)"
