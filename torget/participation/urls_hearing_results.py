@@ -9,5 +9,11 @@ STAFF = "ansatt/medvirkning/<slug:slug>/horing/<int:pk>/"
 urlpatterns: list[URLPattern] = [
     path(f"{STAFF}eksport.csv", views.hearing_export_csv, name="staff-hearing-export-csv"),
     path(f"{STAFF}eksport.pdf", views.hearing_export_pdf, name="staff-hearing-export-pdf"),
+    path(f"{STAFF}eksport/", views.hearing_exports, name="staff-hearing-exports"),
+    path(
+        f"{STAFF}eksport/<int:export_pk>.pdf",
+        views.hearing_export_download,
+        name="staff-hearing-export-download",
+    ),
     path(f"{STAFF}resultat/", views.hearing_result, name="staff-hearing-result"),
 ]

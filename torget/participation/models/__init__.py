@@ -1,5 +1,6 @@
 """The participation app's models, one module per part (DESIGN.md §2 `participation`)."""
 
+from torget.participation.models.exports import HearingExport
 from torget.participation.models.forums import (
     Forum,
     ForumDigestSent,
@@ -40,6 +41,7 @@ __all__ = [
     "ForumKind",
     "ForumNotice",
     "Hearing",
+    "HearingExport",
     "HearingSection",
     "OpinionGroups",
     "Phase",

@@ -2,9 +2,9 @@
 
 The walk lists every URL pattern of the "participation" namespace under /ansatt/ (and the
 proposal status form, a staff action under a public path), so URLs added later are walked too.
-It fills in the ids of one unit's process, hearing, section, document, short view, proposal and
-forum, and tries each with GET and POST as a resident, as staff of another unit, and as an
-anonymous visitor. Each must be refused (or sent to log in), and nothing may change.
+It fills in the ids of one unit's process, hearing, section, document, short view, proposal,
+forum and ready PDF export, and tries each with GET and POST as a resident, as staff of another
+unit, and as an anonymous visitor. Each must be refused (or sent to log in), and nothing may change.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from torget.organisation.models import Unit
 from torget.participation.models import (
     Forum,
     Hearing,
+    HearingExport,
     HearingSection,
     Phase,
     Process,
@@ -84,6 +85,17 @@ def things(library: Unit, resident: User, other_resident: User) -> dict[str, Any
         process=process, actor=other_resident, title="Rundkjøring", body="Bygg en rundkjøring."
     )
     forum = forum_make(library, slug="samferdsel")
+    export = HearingExport(
+        hearing=hearing,
+        language="nb",
+        status=HearingExport.Status.READY,
+        size=9,
+        statements=0,
+        requested_at=hearing.opens_at,
+        enqueued_at=hearing.opens_at,
+        finished_at=hearing.opens_at,
+    )
+    export.file.save("eksport.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
     return {
         "process": process,
         "hearing": hearing,
@@ -92,6 +104,7 @@ def things(library: Unit, resident: User, other_resident: User) -> dict[str, Any
         "view": view,
         "proposal": proposal,
         "forum": forum,
+        "export": export,
     }
 
 
@@ -101,6 +114,8 @@ def _path(route: str, pattern: URLPattern, things: dict[str, Any]) -> str:
         if name == "slug":
             forum = route.startswith("ansatt/forum/")
             kwargs[name] = things["forum"].slug if forum else things["process"].slug
+        elif name == "export_pk":
+            kwargs[name] = things["export"].pk
         elif name == "section_pk":
             kwargs[name] = things["section"].pk
         elif "horing/<int:pk>" in route:
@@ -141,6 +156,7 @@ def _snapshot(things: dict[str, Any]) -> tuple[Any, ...]:
         Hearing.objects.count(),
         Forum.objects.count(),
         ShortView.objects.count(),
+        list(HearingExport.objects.order_by("pk").values_list("pk", "status")),
         Thread.objects.count(),
         Message.objects.count(),
     )
@@ -154,6 +170,8 @@ def test_the_walk_covers_the_staff_urls() -> None:
         "staff-document-delete",
         "staff-hearing-statements",
         "staff-hearing-export-csv",
+        "staff-hearing-exports",
+        "staff-hearing-export-download",
         "staff-hearing-result",
         "staff-section-delete",
         "staff-short-view-moderate",

@@ -119,7 +119,8 @@ def test_result_part_is_empty_until_published(closed_hearing: Hearing, communica
     request.user = communicator
     with translation.override("en"):
         staff = staff_result_part(request, closed_hearing)
-    assert "Publish the result" in staff and "eksport.csv" in staff and "eksport.pdf" in staff
+    assert "Publish the result" in staff and "eksport.csv" in staff and "eksport/" in staff
+    assert "Prepare PDF of all statements" in staff
     assert "Unpublish the result" not in staff
 
 

@@ -1,5 +1,6 @@
-"""Views of a hearing's results: the export of all statements for the case file, and "how your
-input was used".
+"""Views of a hearing's results: the export of all statements for the case file (the CSV in
+the request, the PDF prepared in the background and fetched from a page of its own), and "how
+your input was used".
 
 The staff views need a staff role in the municipality (else 403) and the right to manage the
 hearing's process (else 404, as for a hearing that does not exist). `result_part` and
@@ -13,7 +14,7 @@ import re
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -29,11 +30,11 @@ from torget.conversations.views.common import _next_url, staff_required
 from torget.organisation.models import Municipality
 from torget.pages.forms import AccessibleErrorsMixin
 from torget.participation import export, policies
-from torget.participation.models import Hearing
+from torget.participation.models import Hearing, HearingExport
 from torget.participation.selectors.hearing_results import (
-    hearing_counts,
     statement_list_for_export,
 )
+from torget.participation.services import exports as export_services
 from torget.participation.services import hearing_results as services
 from torget.services.markdown import markdown_to_html
 
@@ -100,16 +101,78 @@ def hearing_export_csv(request: HttpRequest, slug: str, pk: int) -> HttpResponse
 @never_cache
 @require_safe
 def hearing_export_pdf(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    """Every statement of the hearing, with its attachments and answers, as one PDF."""
+    """The old address of the PDF export, built in the request until it became a background
+    job: now it leads to the page of the hearing's exports."""
     hearing = _hearing_for_staff(request, slug, pk)
-    statements = statement_list_for_export(hearing=hearing)
-    body = export.statements_pdf(
-        hearing,
-        statements,
-        hearing_counts(statements),
-        language=_language(request, hearing),
+    return redirect("participation:staff-hearing-exports", hearing.process.slug, hearing.pk)
+
+
+@staff_required
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def hearing_exports(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The PDF exports of the hearing: GET lists the newest with their status; POST asks for
+    one (or finds the one being prepared) and comes back here (post/redirect/get). The page
+    does not refresh itself (WCAG 2.2.1): a link checks again."""
+    hearing = _hearing_for_staff(request, slug, pk)
+    if request.method == "POST":
+        user: User = request.user  # type: ignore[assignment]
+        made = export_services.export_request(
+            hearing=hearing, actor=user, language=_language(request, hearing)
+        )
+        return redirect(
+            reverse("participation:staff-hearing-exports", args=[slug, pk]) + f"#eksport-{made.pk}"
+        )
+    now = timezone.now()
+    exports = list(hearing.exports.select_related("requested_by")[: export_services.KEEP])
+    rows = [
+        {
+            "export": item,
+            "stale": item.status == HearingExport.Status.PENDING
+            and item.enqueued_at < now - export_services.STALE_PENDING,
+            "url": reverse("participation:staff-hearing-export-download", args=[slug, pk, item.pk]),
+        }
+        for item in exports
+    ]
+    context = {
+        "hearing": hearing,
+        "rows": rows,
+        "pending": any(item.status == HearingExport.Status.PENDING for item in exports),
+        "exports_url": reverse("participation:staff-hearing-exports", args=[slug, pk]),
+        "hearing_url": reverse("participation:staff-hearing-detail", args=[slug, pk]),
+    }
+    return render(request, f"{TEMPLATES}/exports_page.html", context)
+
+
+# staff_required is typed for HttpResponse; the FileResponse (streamed, as the PDF may be large)
+# passes through it unchanged.
+@staff_required  # type: ignore[arg-type]
+@never_cache
+@require_safe
+def hearing_export_download(
+    request: HttpRequest, slug: str, pk: int, export_pk: int
+) -> FileResponse:
+    """A ready PDF export of the hearing, always downloaded. Not ready, of another hearing, or
+    its file gone: 404."""
+    hearing = _hearing_for_staff(request, slug, pk)
+    found = HearingExport.objects.filter(
+        pk=export_pk, hearing=hearing, status=HearingExport.Status.READY
+    ).first()
+    if found is None or not found.file:
+        raise Http404("export")
+    try:
+        handle = found.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("export file") from exc
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=_filename(hearing, "pdf"),
+        content_type="application/pdf",
     )
-    return _download(body, "application/pdf", _filename(hearing, "pdf"))
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def _staff_context(request: HttpRequest, hearing: Hearing, form: ResultForm) -> dict[str, object]:
@@ -120,7 +183,7 @@ def _staff_context(request: HttpRequest, hearing: Hearing, form: ResultForm) -> 
         "closed": timezone.now() >= hearing.closes_at,
         "published": hearing.result_published_at is not None,
         "csv_url": reverse("participation:staff-hearing-export-csv", args=[slug, pk]),
-        "pdf_url": reverse("participation:staff-hearing-export-pdf", args=[slug, pk]),
+        "exports_url": reverse("participation:staff-hearing-exports", args=[slug, pk]),
         "result_url": reverse("participation:staff-hearing-result", args=[slug, pk]),
     }
 
