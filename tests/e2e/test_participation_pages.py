@@ -469,6 +469,7 @@ def test_staff_pages(
     new_page: Callable[..., Page],
     staff_world: dict[str, Any],
     cookies: dict[str, dict[str, str]],
+    run_worker: Callable[[], None],
 ) -> None:
     page = open_as(new_page, cookies["staff"])
     hearing_url = f"/ansatt/medvirkning/veisystemet/horing/{staff_world['hearing_pk']}/"
@@ -513,21 +514,34 @@ def test_staff_pages(
     expect(page.get_by_role("heading", name="Add a document")).to_be_visible()
     expect(page.get_by_label("File")).to_be_visible()
 
-    # The hearing's staff page: sections, export links (they work), the result editor.
+    # The hearing's staff page: sections, the CSV export (it works), the result editor.
     page.goto(hearing_url)
     expect(page.get_by_role("heading", level=1)).to_have_text(HEARING_TITLE)
     expect(page.get_by_role("heading", name="Sections of the plan document")).to_be_visible()
     expect(page.get_by_role("heading", name="Export for the case file")).to_be_visible()
     csv_link = page.get_by_role("link", name="All statements as a spreadsheet (CSV)")
-    pdf_link = page.get_by_role("link", name="All statements as one PDF document")
     csv = page.request.get(csv_link.get_attribute("href") or "")
     assert csv.status == 200 and "Andre uttalelse" in csv.text()
-    pdf = page.request.get(pdf_link.get_attribute("href") or "")
-    assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
     expect(page.get_by_role("heading", name="How your input was used")).to_be_visible()
     expect(page.locator("#resultat")).to_contain_text(
         "The result can be published when the hearing has closed"
     )
+
+    # The PDF is prepared in the background: ask, see it pending, let the worker build it,
+    # check again (a link, no timed refresh) and download it.
+    page.get_by_role("button", name="Prepare PDF of all statements").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("PDF of all statements")
+    exports = page.locator("#eksporter")
+    expect(exports).to_contain_text("Being prepared")
+    run_worker()
+    page.get_by_role("link", name="Check again").click()
+    expect(exports).not_to_contain_text("Being prepared")
+    expect(page.get_by_role("link", name="Check again")).to_have_count(0)
+    pdf_link = exports.get_by_role("link", name=re.compile(r"^Ready — download \(PDF, "))
+    expect(exports).to_contain_text("3 statements.")
+    pdf = page.request.get(pdf_link.get_attribute("href") or "")
+    assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
+    assert pdf.headers["content-disposition"].startswith("attachment;")
 
     # One answer to two selected statements.
     page.goto(f"{hearing_url}uttalelser/")
