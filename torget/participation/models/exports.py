@@ -48,6 +48,8 @@ class HearingExport(models.Model):
     requested_at = models.DateTimeField()
     enqueued_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
+    # When the member of staff who asked was e-mailed that it is done (see export_notify).
+    notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-pk"]

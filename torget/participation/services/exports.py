@@ -11,6 +11,9 @@ for the same hearing and language after STALE_PENDING enqueues it again.
 
 Only the newest KEEP exports of a hearing are kept (rows and files), so that storage does not
 grow with every click; a pending one is never pruned (its build is on its way).
+
+When a build ends more than NOTIFY_AFTER after it was asked for, the member of staff who asked
+has likely left the page, and `export_notify` e-mails them a link to it (once per export).
 """
 
 from __future__ import annotations
@@ -22,10 +25,14 @@ import secrets
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.mail import get_connection
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from torget.accounts.models import User
+from torget.core.links import absolute_url
+from torget.pages.tasks import notice_language, send_notice_email
 from torget.participation import export, policies
 from torget.participation.models import Hearing, HearingExport
 from torget.participation.models.exports import hearing_export_path
@@ -43,6 +50,9 @@ Status = HearingExport.Status
 STALE_PENDING = datetime.timedelta(minutes=15)
 # The newest exports of a hearing that are kept; older ones lose their row and file.
 KEEP = 5
+# A build that ends sooner than this after it was asked for was most likely seen on its page:
+# no e-mail.
+NOTIFY_AFTER = datetime.timedelta(minutes=1)
 
 
 @transaction.atomic
@@ -173,3 +183,52 @@ def _fail(found: HearingExport, error: str) -> HearingExport | None:
         status=Status.FAILED, error=error[:300], finished_at=timezone.now()
     )
     return HearingExport.objects.filter(pk=found.pk).first()
+
+
+def export_notify(*, export_id: int) -> bool:
+    """E-mail the member of staff who asked for the export `export_id` that it is ready (or
+    has failed), with a link to the hearing's page of exports, if the build took longer than
+    NOTIFY_AFTER. Returns whether this run sent the e-mail.
+
+    Once per export: the claim on `notified_at` and the send are one transaction, so a send
+    that fails rolls the claim back (and raises), and a later run sends it; a run killed after
+    the SMTP server took the e-mail but before the commit sends it again with the same
+    Message-ID. Nothing is sent while the export is pending, nor to a deleted or inactive
+    account.
+    """
+    found = (
+        HearingExport.objects.select_related("hearing__process__municipality", "requested_by")
+        .filter(pk=export_id)
+        .first()
+    )
+    if found is None or found.status == Status.PENDING or found.notified_at is not None:
+        return False
+    user = found.requested_by
+    if user is None or not user.is_active or not user.email:
+        return False
+    if found.finished_at is None or found.finished_at - found.requested_at < NOTIFY_AFTER:
+        return False
+    hearing = found.hearing
+    municipality = hearing.process.municipality
+    path = reverse("participation:staff-hearing-exports", args=[hearing.process.slug, hearing.pk])
+    with transaction.atomic():
+        claimed = HearingExport.objects.filter(pk=found.pk, notified_at__isnull=True).update(
+            notified_at=timezone.now()
+        )
+        if not claimed:
+            return False
+        with get_connection() as connection:
+            send_notice_email(
+                connection,
+                template="participation/hearing_results/export_email",
+                context={
+                    "export": found,
+                    "hearing": hearing,
+                    "user": user,
+                    "link": absolute_url(municipality, f"{path}#eksport-{found.pk}"),
+                },
+                language=notice_language(user, municipality),
+                to=user.email,
+                message_id=f"<hearing-export-{found.pk}@torget.{municipality.number}>",
+            )
+    return True

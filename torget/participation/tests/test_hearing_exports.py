@@ -388,3 +388,73 @@ def test_others_get_neither_the_page_nor_the_pdf_and_ask_for_nothing(
         assert b"Ready" not in response.content
     assert list(HearingExport.objects.values_list("pk", flat=True)) == [made.pk]
     assert queued() == 0
+
+
+# --- the e-mail when it took long -------------------------------------------------------------
+
+
+def test_whoever_asked_is_emailed_once_when_the_build_took_more_than_a_minute(
+    hearing: Hearing,
+    communicator: User,
+    django_capture_on_commit_callbacks: Any,
+    smtp_server: Any,
+) -> None:
+    communicator.language = "en"
+    communicator.save(update_fields=["language"])
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        made = ask(hearing, communicator, django_capture_on_commit_callbacks)
+        clock.shift(services.NOTIFY_AFTER + datetime.timedelta(seconds=5))  # a long queue
+        assert run_tasks() == 1
+    [mail] = smtp_server.wait_for(1)
+    assert mail["To"] == communicator.email
+    # (The parser keeps the space the folded, encoded header starts with.)
+    assert mail["Subject"].strip() == f'The PDF of the statements to "{hearing.title}" is ready'
+    number = hearing.process.municipality.number
+    assert mail["Message-ID"] == f"<hearing-export-{made.pk}@torget.{number}>"
+    body = mail.get_content()
+    assert "that you asked for is ready" in body
+    assert f"/ansatt/medvirkning/sentrum/horing/{hearing.pk}/eksport/#eksport-{made.pk}" in body
+    made.refresh_from_db()
+    assert made.notified_at is not None
+    # The task run again (say, enqueued twice) sends nothing more.
+    tasks_exports.build_hearing_export.enqueue(export_id=made.pk)
+    assert run_tasks() == 1
+    assert services.export_notify(export_id=made.pk) is False
+    assert len(smtp_server.messages) == 1
+
+
+def test_a_failed_long_build_is_emailed_with_its_error(
+    hearing: Hearing,
+    communicator: User,
+    django_capture_on_commit_callbacks: Any,
+    smtp_server: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> bytes:
+        raise RuntimeError("the font file is missing")
+
+    monkeypatch.setattr(export, "statements_pdf", broken)
+    communicator.language = "en"
+    communicator.save(update_fields=["language"])
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        ask(hearing, communicator, django_capture_on_commit_callbacks)
+        clock.shift(services.NOTIFY_AFTER + datetime.timedelta(seconds=5))
+        run_tasks()
+    [mail] = smtp_server.wait_for(1)
+    assert mail["Subject"].strip() == (
+        f'The PDF of the statements to "{hearing.title}" could not be prepared'
+    )
+    assert "could not be prepared (RuntimeError: the font file is missing)" in mail.get_content()
+
+
+def test_a_quick_build_sends_no_email(
+    hearing: Hearing,
+    communicator: User,
+    django_capture_on_commit_callbacks: Any,
+    mailoutbox: list[Any],
+) -> None:
+    made = ask(hearing, communicator, django_capture_on_commit_callbacks)
+    assert run_tasks() == 1
+    made.refresh_from_db()
+    assert made.status == Status.READY and made.notified_at is None
+    assert mailoutbox == []
