@@ -10,7 +10,9 @@ and one ready row; a worker killed in between leaves the row pending, and the ne
 for the same hearing and language after STALE_PENDING enqueues it again.
 
 Only the newest KEEP exports of a hearing are kept (rows and files), so that storage does not
-grow with every click; a pending one is never pruned (its build is on its way).
+grow with every click; a pending one is never pruned (its build is on its way). A file that
+no export names (a build killed between writing and flipping) is swept by the next request for
+the hearing once it is a day old.
 
 When a build ends more than NOTIFY_AFTER after it was asked for, the member of staff who asked
 has likely left the page, and `export_notify` e-mails them a link to it (once per export).
@@ -50,6 +52,8 @@ Status = HearingExport.Status
 STALE_PENDING = datetime.timedelta(minutes=15)
 # The newest exports of a hearing that are kept; older ones lose their row and file.
 KEEP = 5
+# Files in a hearing's export folder that no export names are deleted once this old.
+ORPHAN_AGE = datetime.timedelta(days=1)
 # A build that ends sooner than this after it was asked for was most likely seen on its page:
 # no e-mail.
 NOTIFY_AFTER = datetime.timedelta(minutes=1)
@@ -104,6 +108,7 @@ def export_request(*, hearing: Hearing, actor: User, language: str) -> HearingEx
     )
     _enqueue(made.pk)
     _prune(hearing)
+    transaction.on_commit(lambda: _sweep_orphans(hearing.pk, now=now))
     return made
 
 
@@ -132,6 +137,26 @@ def _prune(hearing: Hearing) -> None:
 def _delete_files(names: list[str]) -> None:
     for name in names:
         default_storage.delete(name)
+
+
+def _sweep_orphans(hearing_id: int, *, now: datetime.datetime) -> int:
+    """Delete files in the hearing's export folder that no export names and that are older
+    than ORPHAN_AGE (left by a build killed between writing and flipping; a file just written
+    by a build still running is younger). Returns how many went."""
+    folder = f"participation/exports/{hearing_id}"
+    try:
+        _folders, names = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return 0
+    paths = [f"{folder}/{name}" for name in names]
+    known = set(HearingExport.objects.filter(file__in=paths).values_list("file", flat=True))
+    swept = 0
+    for path in paths:
+        if path in known or default_storage.get_modified_time(path) > now - ORPHAN_AGE:
+            continue
+        default_storage.delete(path)
+        swept += 1
+    return swept
 
 
 def export_build(*, export_id: int) -> HearingExport | None:

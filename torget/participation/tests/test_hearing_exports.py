@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import io
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -458,3 +459,21 @@ def test_a_quick_build_sends_no_email(
     made.refresh_from_db()
     assert made.status == Status.READY and made.notified_at is None
     assert mailoutbox == []
+
+
+def test_a_file_no_export_names_is_swept_by_the_next_request_once_a_day_old(
+    hearing: Hearing, communicator: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A build killed between writing its file and flipping the export leaves a file behind."""
+    folder = Path(default_storage.path(f"participation/exports/{hearing.pk}"))
+    folder.mkdir(parents=True)
+    old, fresh = folder / "1-dead.pdf", folder / "2-building.pdf"
+    for path in (old, fresh):
+        path.write_bytes(b"%PDF-1.4\n")
+    day_ago = (timezone.now() - services.ORPHAN_AGE - datetime.timedelta(minutes=1)).timestamp()
+    os.utime(old, (day_ago, day_ago))
+    made = ask(hearing, communicator, django_capture_on_commit_callbacks)
+    assert export_files(hearing) == ["2-building.pdf"]
+    run_tasks()
+    made.refresh_from_db()
+    assert export_files(hearing) == sorted(["2-building.pdf", Path(made.file.name).name])
