@@ -107,7 +107,7 @@ def test_the_published_result_is_on_the_public_hearing_page(
     assert "<h3>Endringer</h3>" in page  # below the part's own h2
     assert "<script>" not in page and "&lt;script&gt;" in page
     published = timezone.localdate(closed_hearing.result_published_at or timezone.now())
-    assert f"Published {published.day}. " in page
+    assert f"Published {published.day} {published.strftime('%B')} {published.year}" in page
     services.result_unpublish(hearing=closed_hearing, actor=communicator)
     page = client.get(_public(closed_hearing)).content.decode()
     assert "bussholdeplassen" not in page

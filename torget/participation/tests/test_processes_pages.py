@@ -101,14 +101,14 @@ def test_process_page_shows_the_timeline_with_the_current_phase(
     )
     assert current == ["Input"]
     ends = road.phases.get(kind=PhaseKind.INPUT).ends_on
-    assert f"You can give input until {ends.day}. {ends.strftime('%B')} {ends.year}." in html
+    assert f"You can give input until {ends.day} {ends.strftime('%B')} {ends.year}." in html
 
 
 def test_process_page_says_when_input_opens(client: Client, library: Unit) -> None:
     process = process_make(library, slug="snart", phases="information")
     starts = process.phases.get(kind=PhaseKind.INPUT).starts_on
     html = _main(client.get("/medvirkning/snart/", **EN).text)
-    assert f"You can give input from {starts.day}. {starts.strftime('%B')} {starts.year}." in html
+    assert f"You can give input from {starts.day} {starts.strftime('%B')} {starts.year}." in html
     assert "Now: Information" not in html  # the badge is for lists; the page marks the step
     assert re.search(r'<li aria-current="step">\s*<strong>Information</strong>', html)
 
