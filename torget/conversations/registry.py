@@ -68,3 +68,19 @@ def register_answer_sender(channel: str, sender: AnswerSender) -> None:
 
 def answer_sender(channel: str) -> AnswerSender | None:
     return _answer_senders.get(channel)
+
+
+ModerationListener = Callable[[Message], None]
+_moderation_listeners: list[ModerationListener] = []
+
+
+def register_moderation_listener(listener: ModerationListener) -> None:
+    """Be told, inside the moderator's transaction, when a message is hidden or restored (its
+    `hidden_at` says which): participation takes a forum topic whose opening message is hidden
+    out of the site search, and puts it back when restored."""
+    if listener not in _moderation_listeners:
+        _moderation_listeners.append(listener)
+
+
+def moderation_listeners() -> list[ModerationListener]:
+    return list(_moderation_listeners)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from torget.accounts.models import User
-from torget.conversations import policies, tasks
+from torget.conversations import policies, registry, tasks
 from torget.conversations.models import (
     AuthorRole,
     Block,
@@ -447,6 +447,7 @@ def message_hide(*, message: Message, actor: User, reason: str) -> Message:
     MessageReport.objects.filter(message=message, resolved_at__isnull=True).update(resolved_at=now)
     _event(message.thread, actor, ThreadEvent.Kind.HIDDEN, now, message=message.pk, reason=text)
     message.refresh_from_db()
+    _moderated(message)
     return message
 
 
@@ -460,7 +461,13 @@ def message_restore(*, message: Message, actor: User) -> Message:
     MessageReport.objects.filter(message=message, resolved_at__isnull=True).update(resolved_at=now)
     _event(message.thread, actor, ThreadEvent.Kind.RESTORED, now, message=message.pk)
     message.refresh_from_db()
+    _moderated(message)
     return message
+
+
+def _moderated(message: Message) -> None:
+    for listener in registry.moderation_listeners():
+        listener(message)
 
 
 def _root_moderator(actor: User, municipality: Municipality) -> None:

@@ -26,6 +26,7 @@ from torget.pages.models import FollowFrequency
 from torget.participation import tasks_forums
 from torget.participation.models import Forum, ForumFollow, ForumKind, Process
 from torget.participation.policies import MANAGER_ROLES
+from torget.participation.search_topics import topic_index, topic_index_forum
 from torget.participation.selectors.forums import can_view_forum, topic_forum
 
 MAX_TITLE = 200
@@ -136,6 +137,7 @@ def forum_update(
     forum.slug = cleaned["slug"]
     forum.title = cleaned["title"]
     forum.save()
+    topic_index_forum(forum)  # the topics' addresses, and whether they may be found
     return forum
 
 
@@ -194,6 +196,7 @@ def topic_start(
         title=clean_title,
     )
     first = thread.messages.get()
+    topic_index(thread)
     if follow:
         follow_set(user=actor, thread=thread, frequency=FollowFrequency.IMMEDIATE)
     _enqueue_notice(first)

@@ -39,6 +39,7 @@ from torget.participation.models import (
     ProcessKind,
 )
 from torget.participation.search import hearing_index_process
+from torget.participation.search_topics import topic_index_process
 from torget.participation.selectors.processes import SEARCH_KIND, process_search_document
 
 MAX_TITLE = 200
@@ -217,6 +218,7 @@ def process_update(
     _index(locked)
     # The hearings of a process are found while it is published, at its address.
     hearing_index_process(locked)
+    topic_index_process(locked)
     return locked
 
 
