@@ -68,6 +68,8 @@ USER_FIELDS = {
     "participation.ForumDigestSent.user": "bookkeeping of e-mails sent about followed forums",
     "participation.ShortView.author": "participation",
     "participation.ShortView.moderated_by": STAFF_WORK,
+    "participation.Hearing.result_changed_by": STAFF_WORK,
+    "participation.HearingExport.requested_by": STAFF_WORK,
     "participation.ShortViewVote.user": "participation",
 }
 EXPORT_KEYS = {

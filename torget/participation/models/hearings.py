@@ -28,6 +28,11 @@ class Hearing(models.Model):
     # "How your input was used", published when the hearing has been processed (Markdown).
     result = models.TextField(_("how your input was used"), blank=True)
     result_published_at = models.DateTimeField(null=True, blank=True)
+    # Who last published, edited or unpublished the result, and when (shown to staff).
+    result_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    result_changed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -71,7 +71,11 @@ def result_publish(
     hearing.result = body
     if first_time:
         hearing.result_published_at = now
-    hearing.save(update_fields=["result", "result_published_at"])
+    hearing.result_changed_by = actor
+    hearing.result_changed_at = now
+    hearing.save(
+        update_fields=["result", "result_published_at", "result_changed_by", "result_changed_at"]
+    )
     if first_time:
         # Enqueued inside the transaction: the task row commits together with the result.
         tasks_hearing_results.notify_result.enqueue(hearing_id=hearing.pk)
@@ -87,5 +91,9 @@ def result_unpublish(*, hearing: Hearing, actor: User) -> Hearing:
         raise PermissionDenied
     if hearing.result_published_at is not None:
         hearing.result_published_at = None
-        hearing.save(update_fields=["result_published_at"])
+        hearing.result_changed_by = actor
+        hearing.result_changed_at = timezone.now()
+        hearing.save(
+            update_fields=["result_published_at", "result_changed_by", "result_changed_at"]
+        )
     return hearing

@@ -75,18 +75,23 @@ def test_only_who_manages_the_process_publishes(
     assert closed_hearing.result_published_at is None
 
 
-def test_publish_edit_and_unpublish(closed_hearing: Hearing, communicator: User) -> None:
+def test_publish_edit_and_unpublish(
+    closed_hearing: Hearing, communicator: User, admin: User
+) -> None:
     published = services.result_publish(hearing=closed_hearing, actor=communicator, text=RESULT)
     first = published.result_published_at
     assert first is not None and published.result == RESULT
+    assert published.result_changed_by == communicator and published.result_changed_at == first
     edited = services.result_publish(
         hearing=closed_hearing, actor=communicator, text="Ny tekst om bussen."
     )
     assert edited.result == "Ny tekst om bussen."
     assert edited.result_published_at == first  # an edit keeps the date it was published
-    hidden = services.result_unpublish(hearing=closed_hearing, actor=communicator)
+    hidden = services.result_unpublish(hearing=closed_hearing, actor=admin)
     assert hidden.result_published_at is None
     assert hidden.result == "Ny tekst om bussen."  # kept as a draft
+    hidden.refresh_from_db()
+    assert hidden.result_changed_by == admin and hidden.result_changed_at > first
     with pytest.raises(ValidationError):
         services.result_publish(hearing=closed_hearing, actor=communicator, text="   ")
 
@@ -139,6 +144,7 @@ def test_staff_publish_through_the_form_and_return_to_the_staff_hearing_page(
     assert closed_hearing.result == RESULT and closed_hearing.result_published_at is not None
     page = client.get(staff_page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Unpublish the result" in page and "Save changes" in page
+    assert f"by {communicator}." in page and "Last changed " in page
     response = client.post(_url(closed_hearing), {"action": "unpublish", "next": staff_page})
     assert response.status_code == 302
     closed_hearing.refresh_from_db()
