@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from torget.core.models import SpeechAudio
 from torget.core.speech import engine
+from torget.core.storage import unnamed_files_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -187,17 +188,4 @@ def speech_prune(*, days: int, now: datetime.datetime | None = None) -> PruneRes
 
 
 def _sweep_orphans(*, now: datetime.datetime) -> int:
-    try:
-        _, names = default_storage.listdir(FOLDER)
-    except FileNotFoundError:
-        return 0
-    swept = 0
-    for batch_start in range(0, len(names), 500):
-        paths = [f"{FOLDER}/{name}" for name in names[batch_start : batch_start + 500]]
-        known = set(SpeechAudio.objects.filter(file__in=paths).values_list("file", flat=True))
-        for path in paths:
-            if path in known or default_storage.get_modified_time(path) > now - ORPHAN_AGE:
-                continue
-            default_storage.delete(path)
-            swept += 1
-    return swept
+    return unnamed_files_sweep(folder=FOLDER, model=SpeechAudio, before=now - ORPHAN_AGE)

@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from torget.accounts.models import User
 from torget.core.links import absolute_url
+from torget.core.storage import unnamed_files_sweep
 from torget.pages.tasks import notice_language, send_notice_email
 from torget.participation import export, policies
 from torget.participation.models import Hearing, HearingExport
@@ -143,20 +144,9 @@ def _sweep_orphans(hearing_id: int, *, now: datetime.datetime) -> int:
     """Delete files in the hearing's export folder that no export names and that are older
     than ORPHAN_AGE (left by a build killed between writing and flipping; a file just written
     by a build still running is younger). Returns how many went."""
-    folder = f"participation/exports/{hearing_id}"
-    try:
-        _folders, names = default_storage.listdir(folder)
-    except FileNotFoundError:
-        return 0
-    paths = [f"{folder}/{name}" for name in names]
-    known = set(HearingExport.objects.filter(file__in=paths).values_list("file", flat=True))
-    swept = 0
-    for path in paths:
-        if path in known or default_storage.get_modified_time(path) > now - ORPHAN_AGE:
-            continue
-        default_storage.delete(path)
-        swept += 1
-    return swept
+    return unnamed_files_sweep(
+        folder=f"participation/exports/{hearing_id}", model=HearingExport, before=now - ORPHAN_AGE
+    )
 
 
 def export_build(*, export_id: int) -> HearingExport | None:
