@@ -1,4 +1,5 @@
-"""Norwegian formats: Django's own, with ours added (see torget.core.formats)."""
+"""Norwegian formats (Bokmål, and Nynorsk through it): Django's own, with ours added (see
+torget.core.formats)."""
 
 DATE_FORMAT = "j. F Y"
 DATETIME_FORMAT = "j. F Y H:i"

@@ -1,14 +1,16 @@
-"""Norwegian formats: Django's own, with ours added (see torget.core.formats)."""
+"""Nynorsk writes dates and times as Bokmål does (see torget.core.formats)."""
 
-DATE_FORMAT = "j. F Y"
-DATETIME_FORMAT = "j. F Y H:i"
-TIME_FORMAT = "H:i"
-YEAR_MONTH_FORMAT = "F Y"
-MONTH_DAY_FORMAT = "j. F"
-SHORT_DATE_FORMAT = "d.m.Y"
-SHORT_DATETIME_FORMAT = "d.m.Y H:i"
-ABBR_DATE_FORMAT = "j. b Y"
-ABBR_DATETIME_FORMAT = "j. b Y H:i"
-DAY_TIME_FORMAT = "j. F H:i"
-ABBR_DAY_TIME_FORMAT = "j. b H:i"
-SHORT_MONTH_FORMAT = "b"
+from torget.core.formats.nb.formats import (  # noqa: F401 — read by Django by name
+    ABBR_DATE_FORMAT,
+    ABBR_DATETIME_FORMAT,
+    ABBR_DAY_TIME_FORMAT,
+    DATE_FORMAT,
+    DATETIME_FORMAT,
+    DAY_TIME_FORMAT,
+    MONTH_DAY_FORMAT,
+    SHORT_DATE_FORMAT,
+    SHORT_DATETIME_FORMAT,
+    SHORT_MONTH_FORMAT,
+    TIME_FORMAT,
+    YEAR_MONTH_FORMAT,
+)
