@@ -17,6 +17,7 @@ from torget.accounts.models import User
 from torget.conversations.models import CannedReply, Channel
 from torget.conversations.selectors import InboxFilter
 from torget.conversations.services import MAX_REASON
+from torget.core.forms import PrefixedForm
 from torget.organisation.models import Unit
 
 EMPTY_TEXT = _("Write something before you send.")
@@ -39,15 +40,7 @@ def _reason(label: str | Any) -> forms.CharField:
     )
 
 
-class _Form(forms.Form):
-    """Labels without a trailing colon, and ids that are unique on a page with many forms."""
-
-    id_prefix = "form"
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
+_Form = PrefixedForm
 
 
 class InboxFilterForm(_Form):

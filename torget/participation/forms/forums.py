@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from torget.conversations.services import MAX_BODY
+from torget.core.forms import PrefixedForm
 from torget.organisation.models import Unit
 from torget.pages.forms import AccessibleErrorsMixin
 from torget.participation.models import ForumKind, Process
@@ -19,15 +20,8 @@ from torget.participation.services.forums import MAX_TITLE
 EMPTY_TEXT = _("Write something before you send.")
 
 
-class _Form(AccessibleErrorsMixin, forms.Form):
-    """Labels without a colon, and ids unique on a page with several forms."""
-
+class _Form(AccessibleErrorsMixin, PrefixedForm):
     id_prefix = "forum"
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
 
 
 class TopicForm(_Form):

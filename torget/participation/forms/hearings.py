@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from torget.conversations.services import MAX_BODY
+from torget.core.forms import PrefixedForm
 from torget.pages import files
 from torget.pages.forms import ACCEPT, AccessibleErrorsMixin
 from torget.participation.models import HearingSection
@@ -30,13 +31,8 @@ EMPTY_TEXT = _("Write something before you send.")
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 
-class _Form(AccessibleErrorsMixin, forms.Form):
+class _Form(AccessibleErrorsMixin, PrefixedForm):
     id_prefix = "form"
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
 
 
 class StatementForm(_Form):

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from torget.conversations.services import MAX_BODY
+from torget.core.forms import PrefixedForm
 from torget.pages import files
 from torget.pages.forms import AccessibleErrorsMixin
 from torget.participation.geometry import MAX_TEXT, drawing_parse
@@ -29,15 +30,8 @@ CHOOSE_AGAIN = _(
 )
 
 
-class _Form(AccessibleErrorsMixin, forms.Form):
-    """Labels without a trailing colon; ids unique on a page with several forms."""
-
+class _Form(AccessibleErrorsMixin, PrefixedForm):
     id_prefix = "form"
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
 
 
 class ProposalForm(_Form):

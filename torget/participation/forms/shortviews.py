@@ -8,20 +8,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from torget.core.forms import PrefixedForm
 from torget.pages.forms import AccessibleErrorsMixin
 from torget.participation.models import MAX_SHORT_VIEW, VoteChoice
 from torget.participation.services.shortviews import MAX_REASON
 
 
-class _Form(AccessibleErrorsMixin, forms.Form):
-    """Labels without a trailing colon; ids unique on a page with several forms."""
-
+class _Form(AccessibleErrorsMixin, PrefixedForm):
     id_prefix = "shortview"
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
 
 
 class ShortViewForm(_Form):
