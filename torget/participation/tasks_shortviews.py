@@ -1,16 +1,16 @@
 """Background work of short views: recomputing a process's opinion groups as votes arrive.
 
-Each vote sets `OpinionGroups.requested_at` and enqueues `recompute_opinion_groups` only when
-no request was pending (services.shortviews.vote_cast), in the vote's own transaction. The task
-notes the request it serves, computes without holding a transaction, and then clears
-`requested_at` only if it still holds the value it served: a vote that came during the
-computation changed it, so the task enqueues itself once more instead (never lost, never a
-queue of many). Running it twice computes the same result twice: safe.
+Each vote sets `OpinionGroups.requested_at`, counts up `request_count`, and enqueues
+`recompute_opinion_groups` only when no request was pending (services.shortviews.vote_cast),
+in the vote's own transaction. The task notes the count it serves, computes without holding a
+transaction, and then clears `requested_at` only if the count is still the one it served: a
+vote that came during the computation counted up, so the task enqueues itself once more
+instead (never lost, never a queue of many; a count, not the time, so that two votes stamped
+alike are still two). Running it twice computes the same result twice: safe.
 """
 
 from __future__ import annotations
 
-import datetime
 import logging
 from typing import Any
 
@@ -97,7 +97,8 @@ def recompute(process_id: int) -> dict[str, Any] | None:
     if not Process.objects.filter(pk=process_id).exists():
         return None
     groups, _created = OpinionGroups.objects.get_or_create(process_id=process_id)
-    served: datetime.datetime | None = groups.requested_at
+    pending = groups.requested_at is not None
+    served = groups.request_count
     pids, sids, matrix, listable = vote_matrix(process_id)
     # One thread: the worker shares the machine with the web server, and OpenMP threads that
     # spin while others run make k-means on a busy machine many times slower, not faster.
@@ -112,10 +113,10 @@ def recompute(process_id: int) -> dict[str, Any] | None:
             vote_count=result.votes,
             group_count=result.k,
         )
-        if served is None:
+        if not pending:
             # A run nobody asked for (a second run, or by hand): it leaves requests alone.
             return data
-        cleared = OpinionGroups.objects.filter(pk=groups.pk, requested_at=served).update(
+        cleared = OpinionGroups.objects.filter(pk=groups.pk, request_count=served).update(
             requested_at=None
         )
         if not cleared:

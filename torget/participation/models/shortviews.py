@@ -96,14 +96,16 @@ class ShortViewVote(models.Model):
 class OpinionGroups(models.Model):
     """The opinion groups of one process's short views, as last computed.
 
-    `requested_at` is set by each vote; the task that computes clears the request it served,
-    so a vote during a computation asks for one more (never lost, never a queue of many).
+    Each vote sets `requested_at` and counts up `request_count`; the task that computes clears
+    the request only if the count is still the one it read, so a vote during a computation asks
+    for one more (never lost, never a queue of many), also when two votes carry the same time.
     `result` holds the participants' points, the groups, and the representative and consensus
     statements (see `torget.participation.opinion`).
     """
 
     process = models.OneToOneField(Process, on_delete=models.CASCADE, related_name="opinion_groups")
     requested_at = models.DateTimeField(null=True, blank=True)
+    request_count = models.PositiveBigIntegerField(default=0)
     computed_at = models.DateTimeField(null=True, blank=True)
     participant_count = models.PositiveIntegerField(default=0)
     vote_count = models.PositiveIntegerField(default=0)

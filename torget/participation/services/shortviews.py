@@ -215,16 +215,17 @@ def _request_recompute(process_id: int) -> None:
     from torget.participation.tasks_shortviews import recompute_opinion_groups
 
     now = timezone.now()
+    asked = {"requested_at": now, "request_count": F("request_count") + 1}
     row = OpinionGroups.objects.filter(process_id=process_id)
-    if row.filter(requested_at__isnull=True).update(requested_at=now):
+    if row.filter(requested_at__isnull=True).update(**asked):
         recompute_opinion_groups.enqueue(process_id=process_id)
         return
-    if row.update(requested_at=now):
-        return  # a request was pending: its task will see this one (the time changed)
+    if row.update(**asked):
+        return  # a request was pending: its task will see this one (the count changed)
     try:
         with transaction.atomic():
-            OpinionGroups.objects.create(process_id=process_id, requested_at=now)
+            OpinionGroups.objects.create(process_id=process_id, requested_at=now, request_count=1)
     except IntegrityError:  # created at the same moment by another vote, which enqueued
-        row.update(requested_at=now)
+        row.update(**asked)
         return
     recompute_opinion_groups.enqueue(process_id=process_id)

@@ -6,8 +6,9 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import translation
+from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
 from conftest import run_tasks
@@ -262,6 +263,39 @@ def test_a_vote_during_the_computation_asks_for_one_more(
     assert groups.vote_count == 1
     monkeypatch.setattr(tasks_shortviews, "vote_matrix", real_matrix)
     run_tasks()  # the first task (already served) and the one more it enqueued
+    groups.refresh_from_db()
+    assert groups.requested_at is None and groups.vote_count == 2
+    assert pending_tasks() == 0
+
+
+def test_a_vote_stamped_with_the_same_time_during_the_computation_still_asks_for_one_more(
+    process: Process,
+    communicator: User,
+    resident: User,
+    other_resident: User,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The request is told apart by a count, not by its time: with the clock standing still,
+    the vote that came during the computation is not taken for the one served."""
+    from torget.participation import tasks_shortviews
+
+    view = staff_view(process, communicator)
+    real_matrix = tasks_shortviews.vote_matrix
+
+    def matrix_then_a_vote(process_id: int):  # type: ignore[no-untyped-def]
+        found = real_matrix(process_id)
+        services.vote_cast(short_view=view, actor=other_resident, choice=-1)
+        return found
+
+    with time_machine.travel(timezone.now(), tick=False):
+        services.vote_cast(short_view=view, actor=resident, choice=1)
+        monkeypatch.setattr(tasks_shortviews, "vote_matrix", matrix_then_a_vote)
+        recompute(process.pk)
+    groups = OpinionGroups.objects.get(process=process)
+    assert groups.requested_at is not None and groups.request_count == 2
+    assert groups.vote_count == 1
+    monkeypatch.setattr(tasks_shortviews, "vote_matrix", real_matrix)
+    run_tasks()
     groups.refresh_from_db()
     assert groups.requested_at is None and groups.vote_count == 2
     assert pending_tasks() == 0
