@@ -72,6 +72,9 @@ TORGET_SMS_WEBHOOK_SECRET The shared secret the SMS provider sends in the X-Torg
 TORGET_TASKS_IMMEDIATE    yes/no: run background tasks in the request instead of the queue.
                           Default no. Tests of task effects turn it on.
 TORGET_CACHE_SECONDS      How long anonymous pages are cached. Default 10; 0 turns it off.
+TORGET_WORKER_HEARTBEAT_SECONDS  Seconds between the workers' heartbeats. Default 10. A worker
+                          silent for three is dead: /healthz says so, and the tasks it was
+                          running are queued again.
 TORGET_LOG_LEVEL          Log level of Torget's own loggers. Default INFO.
 TORGET_LOG_FORMAT         `json` (default) or `text`.
 TORGET_MAX_UPLOAD_MB      Largest request body in MB. Default 10.
@@ -273,8 +276,9 @@ TASKS = {
         )
     }
 }
-# The worker writes a heartbeat this often; /healthz calls it dead after three missed beats.
-WORKER_HEARTBEAT_SECONDS = 10
+# The worker writes a heartbeat this often; /healthz calls it dead after three missed beats,
+# and the tasks it left running go back in the queue (core.services.tasks_of_dead_workers_requeue).
+WORKER_HEARTBEAT_SECONDS = float(env_str("WORKER_HEARTBEAT_SECONDS", "10"))
 
 # --- cache ----------------------------------------------------------------------------------
 CACHES = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -12,7 +13,9 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
-from torget.core.services import worker_heartbeat_beat
+from torget.core.services import tasks_of_dead_workers_requeue, worker_heartbeat_beat
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -32,6 +35,9 @@ class Command(BaseCommand):
             while not stop.is_set():
                 try:
                     worker_heartbeat_beat(worker_id=worker_id, started_at=started_at)
+                    requeued = tasks_of_dead_workers_requeue()
+                    if requeued:
+                        logger.warning("requeued %s task(s) left running by dead workers", requeued)
                 finally:
                     close_old_connections()
                 stop.wait(settings.WORKER_HEARTBEAT_SECONDS)
