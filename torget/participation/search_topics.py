@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 
 from torget.conversations.models import Message, Thread, Visibility
@@ -32,29 +32,35 @@ def _public_forums() -> QuerySet[Forum]:
 
 
 def _topics(forums: QuerySet[Forum]) -> QuerySet[Thread]:
-    return Thread.objects.filter(
-        subject_type=forum_type(),
-        subject_id__in=forums.values("pk"),
-        visibility=Visibility.PUBLIC,
-    ).select_related("municipality")
-
-
-def _opening(thread: Thread) -> Message | None:
-    return thread.messages.order_by("created_at", "pk").first()
+    """The public topics of `forums`, each with its opening message's text and hidden time
+    read in the same query (`opening_body`, `opening_hidden_at`)."""
+    opening = Message.objects.filter(thread=OuterRef("pk")).order_by("created_at", "pk")
+    return (
+        Thread.objects.filter(
+            subject_type=forum_type(),
+            subject_id__in=forums.values("pk"),
+            visibility=Visibility.PUBLIC,
+        )
+        .select_related("municipality")
+        .annotate(
+            opening_body=Subquery(opening.values("body")[:1]),
+            opening_hidden_at=Subquery(opening.values("hidden_at")[:1]),
+        )
+    )
 
 
 def topic_document(thread: Thread, forum: Forum) -> dict[str, Any] | None:
-    """The keyword arguments of `document_upsert` for the topic `thread` of `forum`, or None
-    when its opening message is hidden (or gone)."""
-    opening = _opening(thread)
-    if opening is None or opening.hidden_at is not None:
+    """The keyword arguments of `document_upsert` for the topic `thread` of `forum` (read by
+    `_topics`), or None when its opening message is hidden (or gone)."""
+    body: str | None = thread.opening_body  # type: ignore[attr-defined]
+    if body is None or thread.opening_hidden_at is not None:  # type: ignore[attr-defined]
         return None
     return {
         "municipality_id": thread.municipality_id,
         "kind": KIND,
         "object_id": thread.pk,
         "title": thread.title or forum.title,
-        "body": opening.body.strip(),
+        "body": body.strip(),
         "url": reverse("participation:topic-detail", args=[forum.slug, thread.pk]),
         "language": thread.municipality.malform,
         "unit_id": forum.unit_id,

@@ -103,6 +103,21 @@ def worker_database(tmp_path: Path) -> Iterator[str]:
             )
 
 
+def worker_env(url: str, var_dir: Path, **settings: str) -> dict[str, str]:
+    """The environment of a worker subprocess: this one's without its TORGET_ settings, on the
+    database `url` and the folder `var_dir`, quiet, plus `settings` (TORGET_ names)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TORGET_")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        TORGET_DATABASE_URL=url,
+        TORGET_VAR_DIR=str(var_dir),
+        TORGET_LOG_LEVEL="WARNING",
+        TORGET_LOG_FORMAT="text",
+        **settings,
+    )
+    return env
+
+
 def last_json(output: str) -> Any:
     """The JSON a `manage.py shell -c` snippet printed on its last line."""
     return json.loads(output.strip().splitlines()[-1])
@@ -143,13 +158,9 @@ def test_worker_killed_at_random_moments_delivers_everything_exactly_once(
     log = (tmp_path / "worker.log").open("w")
     try:
         with worker_database(tmp_path) as url:
-            env = {k: v for k, v in os.environ.items() if not k.startswith("TORGET_")}
-            env.update(
-                DJANGO_SETTINGS_MODULE="config.settings",
-                TORGET_DATABASE_URL=url,
-                TORGET_VAR_DIR=str(tmp_path),
-                TORGET_LOG_LEVEL="WARNING",
-                TORGET_LOG_FORMAT="text",
+            env = worker_env(
+                url,
+                tmp_path,
                 TORGET_ALERT_EMAIL_PROVIDER="smtp",
                 TORGET_ALERT_SMTP_HOST="127.0.0.1",
                 TORGET_ALERT_SMTP_PORT=str(port),

@@ -12,7 +12,6 @@ seeded by subprocesses. The SMSC (smpp34's server) runs in this process and reco
 from __future__ import annotations
 
 import collections
-import os
 import random
 import signal
 import subprocess
@@ -27,6 +26,7 @@ from torget.alerts.tests.test_delivery_crash import (
     manage,
     wait_for,
     worker_database,
+    worker_env,
 )
 
 MESSAGES = 600
@@ -70,13 +70,9 @@ def test_sms_worker_killed_at_random_moments_sends_every_message_once_and_whole(
     rng = random.Random()
     log = (tmp_path / "worker.log").open("w")
     with LocalSmsc() as smsc, worker_database(tmp_path) as url:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TORGET_")}
-        env.update(
-            DJANGO_SETTINGS_MODULE="config.settings",
-            TORGET_DATABASE_URL=url,
-            TORGET_VAR_DIR=str(tmp_path),
-            TORGET_LOG_LEVEL="WARNING",
-            TORGET_LOG_FORMAT="text",
+        env = worker_env(
+            url,
+            tmp_path,
             TORGET_ALERT_SMS_PROVIDER="smpp",
             TORGET_SMPP_HOST="127.0.0.1",
             TORGET_SMPP_PORT=str(smsc.port),

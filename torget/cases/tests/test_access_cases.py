@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern
 
+from tests.url_walk import patterns_in
 from torget.accounts.models import User
 from torget.cases.models import Case, CaseStatus
 from torget.cases.tests.factories_cases import attachment_make, case_make
@@ -25,23 +26,7 @@ from torget.organisation.models import Unit
 OPEN_TO_EVERY_RESIDENT_KWARGS = {frozenset(), frozenset({"slug"})}
 
 
-def _case_patterns() -> list[tuple[str, URLPattern]]:
-    """(route, pattern) of every URL in the "cases" namespace."""
-    found: list[tuple[str, URLPattern]] = []
-
-    def walk(patterns: list[Any], prefix: str, in_cases: bool) -> None:
-        for entry in patterns:
-            route = prefix + str(entry.pattern)
-            if isinstance(entry, URLResolver):
-                walk(entry.url_patterns, route, in_cases or entry.namespace == "cases")
-            elif in_cases:
-                found.append((route, entry))
-
-    walk(get_resolver().url_patterns, "", False)
-    return found
-
-
-PATTERNS = _case_patterns()
+PATTERNS = patterns_in("cases")
 
 
 @pytest.fixture(autouse=True)

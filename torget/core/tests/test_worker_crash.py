@@ -6,7 +6,6 @@ database of their own, as in the alert crash tests."""
 from __future__ import annotations
 
 import datetime
-import os
 import signal
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from torget.alerts.tests.test_delivery_crash import (
     manage,
     wait_for,
     worker_database,
+    worker_env,
 )
 from torget.core.models import WorkerHeartbeat
 from torget.core.services import tasks_of_dead_workers_requeue
@@ -49,14 +49,7 @@ def test_a_task_left_running_by_a_killed_worker_is_run_by_the_next(tmp_path: Pat
     gate, out = tmp_path / "gate", tmp_path / "out"
     log = (tmp_path / "worker.log").open("w")
     with worker_database(tmp_path) as url:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TORGET_")}
-        env.update(
-            DJANGO_SETTINGS_MODULE="config.settings",
-            TORGET_DATABASE_URL=url,
-            TORGET_VAR_DIR=str(tmp_path),
-            TORGET_LOG_FORMAT="text",
-            TORGET_WORKER_HEARTBEAT_SECONDS="0.5",
-        )
+        env = worker_env(url, tmp_path, TORGET_WORKER_HEARTBEAT_SECONDS="0.5")
         command = [sys.executable, "manage.py", "worker", "--interval", "0.05"]
         try:
             manage(env, "migrate", "--noinput", "--verbosity", "0")

@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 from django.core.files.base import ContentFile
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern
 
+from tests.url_walk import patterns_in
 from torget.accounts.models import User
 from torget.conversations.models import Message, Thread
 from torget.organisation.models import Unit
@@ -40,18 +41,11 @@ STAFF_ACTIONS_ELSEWHERE = {"proposal-status"}
 
 def _staff_patterns() -> list[tuple[str, URLPattern]]:
     """(route, pattern) of every staff URL in the "participation" namespace."""
-    found: list[tuple[str, URLPattern]] = []
-
-    def walk(patterns: list[Any], prefix: str, inside: bool) -> None:
-        for entry in patterns:
-            route = prefix + str(entry.pattern)
-            if isinstance(entry, URLResolver):
-                walk(entry.url_patterns, route, inside or entry.namespace == "participation")
-            elif inside and (route.startswith("ansatt/") or entry.name in STAFF_ACTIONS_ELSEWHERE):
-                found.append((route, entry))
-
-    walk(get_resolver().url_patterns, "", False)
-    return found
+    return [
+        (route, entry)
+        for route, entry in patterns_in("participation")
+        if route.startswith("ansatt/") or entry.name in STAFF_ACTIONS_ELSEWHERE
+    ]
 
 
 PATTERNS = _staff_patterns()

@@ -99,3 +99,30 @@ def test_project_forum_topics_follow_their_process_and_forum_address(
     document = SearchDocument.objects.get(kind="topic", object_id=thread.pk)
     assert document.url == f"/forum/storgata/{thread.pk}/"
     assert [d["object_id"] for d in topic_documents(library.municipality)] == [thread.pk]
+
+
+def test_a_rebuild_reads_the_topics_in_the_same_few_queries_however_many(
+    library: Unit, resident: User
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    forum = forum_make(library)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            documents = list(topic_documents(library.municipality))
+        assert len(documents) == forum_topics()
+        return len(queries)
+
+    def forum_topics() -> int:
+        from torget.conversations.models import Thread
+
+        return Thread.objects.filter(subject_id=forum.pk).count()
+
+    services.topic_start(forum=forum, actor=resident, title="Én", body="Første")
+    few = count()
+    for n in range(5):  # each by another resident: one writer is rate limited
+        writer = User.objects.create(email=f"skribent{n}@example.no")
+        services.topic_start(forum=forum, actor=writer, title=f"Emne {n}", body="Tekst")
+    assert count() == few

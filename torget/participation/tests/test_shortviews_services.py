@@ -237,46 +237,17 @@ def test_many_votes_make_one_pending_task(process: Process, communicator: User) 
     assert pending_tasks() == 1
 
 
+@pytest.mark.parametrize("clock", ["running", "standing still"])
 def test_a_vote_during_the_computation_asks_for_one_more(
     process: Process,
     communicator: User,
     resident: User,
     other_resident: User,
     monkeypatch: pytest.MonkeyPatch,
+    clock: str,
 ) -> None:
-    from torget.participation import tasks_shortviews
-
-    view = staff_view(process, communicator)
-    services.vote_cast(short_view=view, actor=resident, choice=1)
-    assert pending_tasks() == 1
-    real_matrix = tasks_shortviews.vote_matrix
-
-    def matrix_then_a_vote(process_id: int):  # type: ignore[no-untyped-def]
-        found = real_matrix(process_id)
-        services.vote_cast(short_view=view, actor=other_resident, choice=-1)
-        return found
-
-    monkeypatch.setattr(tasks_shortviews, "vote_matrix", matrix_then_a_vote)
-    recompute(process.pk)
-    groups = OpinionGroups.objects.get(process=process)
-    assert groups.requested_at is not None  # the new vote's request survived
-    assert groups.vote_count == 1
-    monkeypatch.setattr(tasks_shortviews, "vote_matrix", real_matrix)
-    run_tasks()  # the first task (already served) and the one more it enqueued
-    groups.refresh_from_db()
-    assert groups.requested_at is None and groups.vote_count == 2
-    assert pending_tasks() == 0
-
-
-def test_a_vote_stamped_with_the_same_time_during_the_computation_still_asks_for_one_more(
-    process: Process,
-    communicator: User,
-    resident: User,
-    other_resident: User,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The request is told apart by a count, not by its time: with the clock standing still,
-    the vote that came during the computation is not taken for the one served."""
+    """With the clock standing still too: the request is told apart by a count, not by its
+    time, so the vote that came during the computation is not taken for the one served."""
     from torget.participation import tasks_shortviews
 
     view = staff_view(process, communicator)
@@ -287,15 +258,16 @@ def test_a_vote_stamped_with_the_same_time_during_the_computation_still_asks_for
         services.vote_cast(short_view=view, actor=other_resident, choice=-1)
         return found
 
-    with time_machine.travel(timezone.now(), tick=False):
+    with time_machine.travel(timezone.now(), tick=clock == "running"):
         services.vote_cast(short_view=view, actor=resident, choice=1)
+        assert pending_tasks() == 1
         monkeypatch.setattr(tasks_shortviews, "vote_matrix", matrix_then_a_vote)
         recompute(process.pk)
     groups = OpinionGroups.objects.get(process=process)
-    assert groups.requested_at is not None and groups.request_count == 2
-    assert groups.vote_count == 1
+    assert groups.requested_at is not None  # the new vote's request survived
+    assert groups.request_count == 2 and groups.vote_count == 1
     monkeypatch.setattr(tasks_shortviews, "vote_matrix", real_matrix)
-    run_tasks()
+    run_tasks()  # the first task (already served) and the one more it enqueued
     groups.refresh_from_db()
     assert groups.requested_at is None and groups.vote_count == 2
     assert pending_tasks() == 0
